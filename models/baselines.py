@@ -1,0 +1,92 @@
+"""Three baselines that bracket every neural model on every metric.
+
+- ``RealHeldout``: clips of held-out test pieces (not those the metric compares against): the
+  score of real, unseen Bach, the ceiling.
+- ``TrainCopy``: clips of training pieces played back: a perfect memoriser, the copying extreme.
+- ``ShapedNoise``: Gaussian noise filtered to the training set's average power spectrum and level:
+  the right colour and loudness with no music, the floor.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from models.data import clips as clipdata
+
+
+class _Replay:
+    """Plays back stored clips; ``fit`` remembers which rows of which array it may use."""
+
+    uses_gpu = False
+    split = ""
+
+    def rows(self, clips_dir) -> np.ndarray:
+        raise NotImplementedError
+
+    def fit(self, clips_dir, ckpt_dir, cfg):
+        rows = self.rows(clips_dir)
+        if len(rows) == 0:
+            raise ValueError(f"{clips_dir}: no {self.split} clips to replay")
+        np.save(ckpt_dir / "rows.npy", rows)
+        return {"clips_dir": str(clips_dir), "split": self.split, "pool": int(len(rows))}
+
+    def sample(self, ckpt_dir, n, seed, cfg):
+        from models.io import read_json
+
+        meta = read_json(ckpt_dir / "model.json")
+        rows = np.load(ckpt_dir / "rows.npy")
+        rng = np.random.default_rng(seed)
+        pick = rng.choice(rows, size=n, replace=n > len(rows))
+        data = clipdata.load(meta["clips_dir"], meta["split"])
+        return clipdata.as_float(data[np.sort(pick)])[np.argsort(np.argsort(pick))]
+
+
+class RealHeldout(_Replay):
+    """Real Bach from held-out test pieces that the metric does not compare against: the
+    ceiling, what unseen real music scores."""
+
+    split = "test"
+
+    def rows(self, clips_dir):
+        return clipdata.test_roles(clips_dir)["heldout"]
+
+
+class TrainCopy(_Replay):
+    """Training clips played back unchanged: a perfect memoriser, the copying extreme. It scores
+    like real audio on a distribution metric, which is why copying needs a test of its own."""
+
+    split = "train"
+
+    def rows(self, clips_dir):
+        return np.arange(len(clipdata.load(clips_dir, "train")))
+
+
+class ShapedNoise:
+    """Gaussian noise filtered to the training clips' average power spectrum and scaled to their
+    median level: Bach's colour and loudness without notes, the floor."""
+
+    uses_gpu = False
+    max_clips = 2048  # clips averaged for the spectrum; more changes it by well under 1 dB
+
+    def fit(self, clips_dir, ckpt_dir, cfg):
+        train = clipdata.load(clips_dir, "train")
+        if len(train) == 0:
+            raise ValueError(f"{clips_dir}: no train clips to measure a spectrum on")
+        rng = np.random.default_rng(0)
+        rows = np.sort(rng.choice(len(train), size=min(len(train), self.max_clips), replace=False))
+        x = clipdata.as_float(train[rows])                        # (clips, samples)
+        power = np.mean(np.abs(np.fft.rfft(x, axis=1)) ** 2, 0)  # (samples // 2 + 1,)
+        rms = np.sqrt(np.mean(x ** 2, axis=1))
+        np.save(ckpt_dir / "power.npy", power.astype(np.float64))
+        return {"rms": float(np.median(rms)), "clips_measured": int(len(rows))}
+
+    def sample(self, ckpt_dir, n, seed, cfg):
+        from models.io import read_json
+
+        meta = read_json(ckpt_dir / "model.json")
+        power = np.load(ckpt_dir / "power.npy")                   # (bins,)
+        length = meta["clip_length"]
+        rng = np.random.default_rng(seed)
+        white = rng.standard_normal((n, length))
+        shaped = np.fft.irfft(np.fft.rfft(white, axis=1) * np.sqrt(power), n=length, axis=1)
+        shaped *= meta["rms"] / np.sqrt(np.mean(shaped ** 2, axis=1, keepdims=True))
+        return np.clip(shaped, -1, 1).astype(np.float32)

@@ -1,0 +1,98 @@
+"""Configuration: preset overlays, schema defaults and validation with one-line errors.
+
+Precedence, lowest first: schema defaults < ``config/presets/<preset>.yaml`` < what Snakemake
+was given (``config/config.yaml``, ``--configfile``, ``--config``).
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA_PATH = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+PRESET_DIR = ROOT / "config" / "presets"
+
+
+class ConfigError(ValueError):
+    """A configuration problem, phrased as one line naming the key."""
+
+
+def deep_merge(base: dict, over: dict) -> dict:
+    """Return ``base`` updated recursively by ``over`` (neither is modified)."""
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def schema_defaults(schema: dict) -> dict:
+    """The full tree of defaults that ``schema`` declares for its object properties."""
+    out = {}
+    for key, sub in schema.get("properties", {}).items():
+        if sub.get("type") == "object" and "properties" in sub:
+            out[key] = deep_merge(schema_defaults(sub), sub.get("default", {}))
+        elif "default" in sub:
+            out[key] = copy.deepcopy(sub["default"])
+    return out
+
+
+def _key_path(error: jsonschema.ValidationError) -> str:
+    return ".".join(str(p) for p in error.absolute_path) or "<top level>"
+
+
+def _one_line(error: jsonschema.ValidationError) -> str:
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(allowed))
+        where = _key_path(error)
+        key = extra[0] if where == "<top level>" else f"{where}.{extra[0]}"
+        return f"unknown config key '{key}' (allowed: {', '.join(allowed)})"
+    return f"config key {_key_path(error)}: {error.message}"
+
+
+def load_schema() -> dict:
+    return yaml.safe_load(SCHEMA_PATH.read_text())
+
+
+def validate(config: dict, schema: dict | None = None) -> None:
+    """Raise ConfigError (one line, naming the key) if ``config`` breaks the schema."""
+    schema = schema or load_schema()
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(config),
+                    key=lambda e: (len(e.absolute_path), _key_path(e)))
+    if errors:
+        raise ConfigError(_one_line(errors[0]))
+    split = config["data"]["split"]
+    total = split["train"] + split["valid"] + split["test"]
+    if abs(total - 1.0) > 1e-6:
+        raise ConfigError(f"config key data.split: shares must add up to 1, they add up to {total:g}")
+    if config["data"]["source"] == "folder" and not config["data"]["folder"]:
+        raise ConfigError("config key data.folder: source 'folder' needs data.folder set to a directory")
+
+
+def resolve(config: dict, preset_dir: Path = PRESET_DIR) -> dict:
+    """Merge defaults, the preset named in ``config`` and ``config`` itself; validate the result."""
+    schema = load_schema()
+    preset = config.get("preset", schema["properties"]["preset"]["default"])
+    preset_file = Path(preset_dir) / f"{preset}.yaml"
+    if not preset_file.is_file():
+        known = ", ".join(sorted(p.stem for p in Path(preset_dir).glob("*.yaml")))
+        raise ConfigError(f"config key preset: no preset file {preset_file} (known: {known})")
+    try:
+        overlay = yaml.safe_load(preset_file.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{preset_file}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    merged = deep_merge(deep_merge(schema_defaults(schema), overlay), config)
+    validate(merged, schema)
+    from models.registry import MODELS  # late: the registry must not be needed to read YAML
+
+    unknown = [m for m in merged["models"] if m not in MODELS]
+    if unknown:
+        raise ConfigError(f"config key models: unknown model '{unknown[0]}' "
+                          f"(registered: {', '.join(MODELS)})")
+    return merged

@@ -1,0 +1,70 @@
+"""Figures: waveforms and log-mel spectrograms of generated clips beside a real one, in the
+manner of the seed study's "original wave" / "prediction" pairs."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from models.audio import SAMPLE_RATE  # noqa: E402
+from models.data import clips as clipdata  # noqa: E402
+from models.io import atomic_path  # noqa: E402
+from models.registry import load_samples  # noqa: E402
+
+
+def real_clip(clips_dir) -> np.ndarray:
+    """The first reference clip of the test split: the same real clip on every model's plot."""
+    row = clipdata.test_roles(clips_dir)["reference"][0]
+    return clipdata.as_float(clipdata.load(clips_dir, "test")[row])
+
+
+def _panels(model: str, samples_dir, clips_dir, n: int):
+    names, clips = load_samples(samples_dir)
+    panels = [("real Bach (held-out)", real_clip(clips_dir))]
+    panels += [(f"{model}: {name}", clip) for name, clip in zip(names[:n], clips[:n])]
+    return panels
+
+
+def _save(fig, path) -> None:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=90, format="png")
+    plt.close(fig)
+
+
+def waveplot(panels, path) -> None:
+    import librosa.display
+
+    fig, axes = plt.subplots(len(panels), 1, figsize=(9, 1.6 * len(panels)), sharex=True,
+                             squeeze=False)
+    for ax, (title, clip) in zip(axes[:, 0], panels):
+        librosa.display.waveshow(clip, sr=SAMPLE_RATE, ax=ax, color="tab:blue")
+        ax.set(title=title, ylim=(-1, 1), ylabel="amplitude")
+        ax.label_outer()
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def spectrogram(panels, path, ev: dict) -> None:
+    import librosa
+    import librosa.display
+
+    fig, axes = plt.subplots(len(panels), 1, figsize=(9, 2.0 * len(panels)), sharex=True,
+                             squeeze=False)
+    for ax, (title, clip) in zip(axes[:, 0], panels):
+        mel = librosa.feature.melspectrogram(y=clip, sr=SAMPLE_RATE, n_fft=ev["n_fft"],
+                                             hop_length=ev["hop"], n_mels=ev["n_mels"])
+        db = librosa.power_to_db(mel, ref=1.0, top_db=80)
+        img = librosa.display.specshow(db, sr=SAMPLE_RATE, hop_length=ev["hop"], x_axis="time",
+                                       y_axis="mel", ax=ax, vmin=-80, vmax=20, cmap="magma")
+        ax.set(title=title)
+        ax.label_outer()
+    fig.colorbar(img, ax=axes[:, 0].tolist(), format="%+.0f dB", shrink=0.8)
+    _save(fig, path)
+
+
+def plot_model(model, samples_dir, clips_dir, waveplot_path, spectrogram_path, n, ev) -> None:
+    panels = _panels(model, samples_dir, clips_dir, n)
+    waveplot(panels, waveplot_path)
+    spectrogram(panels, spectrogram_path, ev)

@@ -1,0 +1,93 @@
+"""The one place that lists model names, and the contract every model keeps.
+
+A model is a class with
+  ``uses_gpu``                              whether its training rule asks for a GPU
+  ``fit(clips_dir, ckpt_dir, cfg) -> dict`` train on ``clips_dir``, write state into ``ckpt_dir``
+  ``sample(ckpt_dir, n, seed, cfg)``         -> float32 (n, clip length) in [-1, 1], the same for
+                                             the same seed
+Rules never name a model: they call ``train`` and ``generate`` below with the ``{model}``
+wildcard. Entries are import strings, so listing a Keras model costs nothing until it is used.
+"""
+from __future__ import annotations
+
+import importlib
+import time
+from pathlib import Path
+
+import numpy as np
+
+from models import audio
+from models.io import atomic_dir, read_json, write_json
+
+MODELS = {
+    "real_heldout": "models.baselines:RealHeldout",  # held-out real clips: the ceiling
+    "train_copy": "models.baselines:TrainCopy",      # training clips replayed: memorisation
+    "noise": "models.baselines:ShapedNoise",         # noise with Bach's average spectrum: the floor
+}
+BASELINES = ("real_heldout", "train_copy", "noise")
+
+
+class CheckpointError(FileNotFoundError):
+    """A checkpoint that is missing or belongs to another model."""
+
+
+def get(name: str):
+    if name not in MODELS:
+        raise KeyError(f"unknown model '{name}' (registered: {', '.join(MODELS)})")
+    module, cls = MODELS[name].split(":")
+    return getattr(importlib.import_module(module), cls)()
+
+
+def train(name: str, clips_dir, ckpt_dir, cfg: dict) -> dict:
+    """Train ``name`` and write its checkpoint folder atomically (``model.json`` + state)."""
+    model = get(name)
+    start = time.perf_counter()
+    with atomic_dir(ckpt_dir) as tmp:
+        info = model.fit(Path(clips_dir), tmp, cfg) or {}
+        meta = {"model": name, "clip_length": cfg["clips"]["length"],
+                "sample_rate": cfg["sample_rate"], "train_s": time.perf_counter() - start, **info}
+        write_json(tmp / "model.json", meta)
+    return meta
+
+
+def load_meta(name: str, ckpt_dir) -> dict:
+    path = Path(ckpt_dir) / "model.json"
+    if not path.is_file():
+        raise CheckpointError(f"{ckpt_dir}: missing checkpoint for model '{name}' "
+                              f"(no model.json; run its train rule first)")
+    meta = read_json(path)
+    if meta.get("model") != name:
+        raise CheckpointError(f"{path}: checkpoint is for model '{meta.get('model')}', not '{name}'")
+    return meta
+
+
+def sample(name: str, ckpt_dir, n: int, seed: int, cfg: dict) -> np.ndarray:
+    """(n, clip length) float32 clips from a trained checkpoint."""
+    meta = load_meta(name, ckpt_dir)
+    clips = np.asarray(get(name).sample(Path(ckpt_dir), n, seed, cfg), dtype=np.float32)
+    expected = (n, meta["clip_length"])
+    if clips.shape != expected:
+        raise ValueError(f"model '{name}' returned clips of shape {clips.shape}, expected {expected}")
+    return clips
+
+
+def generate(name: str, ckpt_dir, out_dir, n: int, seed: int, cfg: dict) -> list[str]:
+    """Write ``clip_000.wav`` ... and ``clips.json`` into ``out_dir`` atomically."""
+    start = time.perf_counter()
+    clips = sample(name, ckpt_dir, n, seed, cfg)
+    seconds = time.perf_counter() - start
+    names = [f"clip_{i:03d}.wav" for i in range(n)]
+    with atomic_dir(out_dir) as tmp:
+        for fname, clip in zip(names, clips):
+            audio.write_wav(tmp / fname, clip)
+        write_json(tmp / "clips.json", {"model": name, "seed": seed, "clips": names,
+                                        "sample_rate": cfg["sample_rate"],
+                                        "generate_s": seconds})
+    return names
+
+
+def load_samples(samples_dir) -> tuple[list[str], np.ndarray]:
+    """The clip names and (n, samples) float32 audio of a ``generate`` output folder."""
+    listing = read_json(Path(samples_dir) / "clips.json")
+    names = listing["clips"]
+    return names, np.stack([audio.read_wav(Path(samples_dir) / n) for n in names])

@@ -1,0 +1,64 @@
+"""Shared fixtures: synthetic audio, a tiny clip set, and one smoke build of the whole workflow."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SR = 16000
+# What a checkout holds beside the sources; the smoke build runs in a copy without these.
+NOT_COPIED = shutil.ignore_patterns("results", ".snakemake", ".git", "__pycache__",
+                                    ".pytest_cache", "site", ".whl")
+
+
+def tone(freqs, seconds=1.0, sr=SR, amp=0.5):
+    """A chord of sines, (samples,) float32."""
+    t = np.arange(int(seconds * sr)) / sr
+    return (amp * sum(np.sin(2 * np.pi * f * t) for f in freqs) / len(freqs)).astype(np.float32)
+
+
+@pytest.fixture
+def clip_set(tmp_path):
+    """A tiny clips folder as make_clips writes it: 3 train pieces, 1 valid, 2 test."""
+    from models.data.clips import make_clips
+    from models.audio import write_wav
+
+    manifest = []
+    pieces = {"tr_a": ("train", 220), "tr_b": ("train", 330), "tr_c": ("train", 440),
+              "va_a": ("valid", 550), "te_a": ("test", 262), "te_b": ("test", 392)}
+    for pid, (split, f) in pieces.items():
+        path = tmp_path / "audio" / f"{pid}.wav"
+        write_wav(path, tone([f, 1.5 * f], seconds=3.2))
+        manifest.append({"id": pid, "path": str(path), "split": split, "seconds": 3.2})
+    make_clips(manifest, tmp_path / "clips", length=8192)
+    return tmp_path / "clips"
+
+
+def run_snakemake(workdir: Path, *args, check=True, timeout=900):
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    proc = subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=workdir, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-4000:]}\n"
+                             f"{proc.stderr[-4000:]}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def smoke_build(tmp_path_factory):
+    """A fresh copy of the workflow with the smoke preset built once: (workdir, wall seconds)."""
+    import time
+
+    work = tmp_path_factory.mktemp("smoke") / "bachgen"
+    shutil.copytree(ROOT, work, ignore=NOT_COPIED)
+    start = time.perf_counter()
+    run_snakemake(work, "--cores", "2", "--config", "preset=smoke")
+    return work, time.perf_counter() - start

@@ -1,0 +1,59 @@
+"""Config: defaults from the schema, preset overlays, one-line errors naming the key."""
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import ROOT
+from models.config import ConfigError, load_schema, resolve, schema_defaults
+
+
+def test_every_schema_key_has_description_and_default():
+    def walk(node, path):
+        for key, sub in node.get("properties", {}).items():
+            assert "description" in sub, f"{path}{key} has no description"
+            assert "default" in sub, f"{path}{key} has no default"
+            walk(sub, f"{path}{key}.")
+    walk(load_schema(), "")
+
+
+def test_preset_overlays_defaults_and_config_beats_preset():
+    cfg = resolve({"preset": "smoke"})
+    smoke = yaml.safe_load((ROOT / "config/presets/smoke.yaml").read_text())
+    assert cfg["data"]["max_pieces"] == smoke["data"]["max_pieces"]
+    assert cfg["clips"]["length"] == schema_defaults(load_schema())["clips"]["length"] == 16384
+    pinned = resolve({"preset": "smoke", "generate": {"n_clips": 5}})
+    assert pinned["generate"]["n_clips"] == 5
+    assert pinned["eval"] == cfg["eval"]
+
+
+@pytest.mark.parametrize("preset", ["smoke", "quick", "gpu", "paper"])
+def test_every_preset_validates(preset):
+    assert resolve({"preset": preset})["preset"] == preset
+
+
+@pytest.mark.parametrize("bad, words", [
+    ({"colour": 1}, "unknown config key 'colour'"),
+    ({"data": {"sorce": "folder"}}, "unknown config key 'data.sorce' (allowed: folder, max_pieces"),
+    ({"clips": {"length": "long"}}, "config key clips.length: 'long' is not of type 'integer'"),
+    ({"data": {"source": "cd"}}, "config key data.source"),
+    ({"models": ["wavenet"]}, "unknown model 'wavenet'"),
+    ({"preset": "huge"}, "config key preset: no preset file"),
+    ({"data": {"split": {"train": 0.5}}}, "data.split: shares must add up to 1"),
+    ({"data": {"source": "folder"}}, "data.folder"),
+])
+def test_bad_config_is_one_line_naming_the_key(bad, words):
+    with pytest.raises(ConfigError) as err:
+        resolve({"preset": "smoke", **bad})
+    assert words in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_snakemake_reports_a_wrong_key_in_one_line():
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--config", "colour=red"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    lines = [line for line in proc.stderr.splitlines() if "colour" in line]
+    assert lines == ["bachgen: unknown config key 'colour' (allowed: clips, data, eval, "
+                     "generate, models, plots, preset, sample_rate, site)"]

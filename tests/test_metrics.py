@@ -1,0 +1,55 @@
+"""The metric: known answers for Frechet distance and a sane bootstrap interval."""
+import numpy as np
+import pytest
+
+from conftest import tone
+from models import metrics
+
+
+def stats_of(frames_per_clip):
+    """Clip statistics from ready-made frames (clips, frames, dims)."""
+    f = np.asarray(frames_per_clip, float)
+    return {"count": np.full(len(f), f.shape[1], float), "sum": f.sum(1),
+            "outer": np.einsum("cfi,cfj->cij", f, f)}
+
+
+def test_identical_sets_give_zero():
+    rng = np.random.default_rng(0)
+    s = stats_of(rng.normal(size=(20, 50, 8)))
+    assert metrics.fd_from_stats(s, s) == pytest.approx(0, abs=1e-6)
+
+
+def test_shifted_gaussians_give_the_closed_form():
+    rng = np.random.default_rng(1)
+    cov1, cov2 = np.diag([1.0, 4.0, 9.0]), np.diag([4.0, 1.0, 1.0])
+    mu1, mu2 = np.zeros(3), np.array([3.0, 0.0, 4.0])
+    # closed form for diagonal covariances: |mu1-mu2|^2 + sum (sqrt a - sqrt b)^2
+    expected = 25.0 + (1 - 2) ** 2 + (2 - 1) ** 2 + (3 - 1) ** 2
+    assert metrics.frechet(mu1, cov1, mu2, cov2) == pytest.approx(expected, rel=1e-9)
+    a = rng.multivariate_normal(mu1, cov1, size=(100, 400))
+    b = rng.multivariate_normal(mu2, cov2, size=(100, 400))
+    assert metrics.fd_from_stats(stats_of(a), stats_of(b)) == pytest.approx(expected, rel=0.03)
+    shift = rng.normal(size=(50, 200, 4))
+    assert metrics.fd_from_stats(stats_of(shift), stats_of(shift + 2.0)) == pytest.approx(16.0)
+
+
+def test_interval_brackets_the_estimate_and_widens_with_fewer_clips():
+    rng = np.random.default_rng(2)
+    big = metrics.fd_with_interval(stats_of(rng.normal(size=(80, 30, 4))),
+                                   stats_of(rng.normal(0.5, 1, size=(80, 30, 4))), rounds=100)
+    small = metrics.fd_with_interval(stats_of(rng.normal(size=(10, 30, 4))),
+                                     stats_of(rng.normal(0.5, 1, size=(10, 30, 4))), rounds=100)
+    for r in (big, small):
+        assert r["ci_low"] <= r["fd"] <= r["ci_high"]
+    assert (big["ci_high"] - big["ci_low"]) < (small["ci_high"] - small["ci_low"])
+    assert big["fd"] == pytest.approx(4 * 0.25, abs=0.2)
+
+
+def test_logmel_frames_shape_and_music_vs_noise():
+    music = [tone([262, 330, 392], 1.024) for _ in range(6)]
+    rng = np.random.default_rng(3)
+    noise = [rng.uniform(-0.5, 0.5, 16384).astype(np.float32) for _ in range(6)]
+    assert metrics.logmel_frames(music[0]).shape == (61, 64)
+    ref = metrics.clip_stats(music)
+    assert metrics.fd_from_stats(metrics.clip_stats(music), ref) < 1e-6
+    assert metrics.fd_from_stats(metrics.clip_stats(noise), ref) > 100

@@ -1,0 +1,78 @@
+"""The built site in headless Chromium: every page loads without console errors, every audio
+player loads metadata with a positive duration, every image has a non-zero natural size."""
+import functools
+import http.server
+import shutil
+import threading
+
+import pytest
+
+from models.site import asset_href, page_url_dir
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Keep Chromium off the network: no background services, no component updates, no QUIC.
+FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+         "--disable-default-apps", "--disable-extensions", "--metrics-recording-only",
+         "--autoplay-policy=no-user-gesture-required"]
+
+AUDIO_DURATIONS = """async () => Promise.all([...document.querySelectorAll('audio')].map(a =>
+  new Promise(done => {
+    if (a.readyState >= 1) return done(a.duration);
+    a.addEventListener('loadedmetadata', () => done(a.duration), {once: true});
+    a.addEventListener('error', () => done(-1), {once: true});
+    setTimeout(() => done(-2), 10000);
+    a.load();
+  })))"""
+
+
+def test_asset_paths_follow_directory_urls():
+    assert str(page_url_dir("models/noise.md")) == "models/noise"
+    assert str(page_url_dir("index.md")) == "."
+    assert asset_href("models/noise.md", "audio/noise/clip_000.wav") == \
+        "../../audio/noise/clip_000.wav"
+    assert asset_href("index.md", "audio/real/reference.wav") == "audio/real/reference.wav"
+    assert asset_href("data.md", "audio/x.wav") == "../audio/x.wav"
+
+
+@pytest.fixture(scope="module")
+def served_site(smoke_build):
+    site = smoke_build[0] / "results" / "smoke" / "site"
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield site, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_every_page_in_chromium(served_site):
+    from playwright.sync_api import sync_playwright
+
+    site, base = served_site
+    pages = sorted(p.relative_to(site).parent.as_posix() for p in site.rglob("index.html"))
+    assert {"models/noise", "models/real_heldout", "models/train_copy", "data", "results"} \
+        <= set(pages)
+    n_audio = 0
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        for path in pages:
+            page = browser.new_page()
+            errors = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("requestfailed", lambda r: errors.append(f"failed {r.url}"))
+            url = f"{base}/{'' if path == '.' else path + '/'}"
+            response = page.goto(url, wait_until="load")
+            assert response.ok, f"{url}: HTTP {response.status}"
+            durations = page.evaluate(AUDIO_DURATIONS)
+            assert all(d > 0 for d in durations), f"{url}: audio durations {durations}"
+            n_audio += len(durations)
+            sizes = page.evaluate("[...document.images].map(i => [i.src, i.naturalWidth, "
+                                  "i.naturalHeight])")
+            assert all(w > 0 and h > 0 for _, w, h in sizes), f"{url}: {sizes}"
+            page.wait_for_load_state("networkidle")
+            assert errors == [], f"{url}: {errors}"
+            page.close()
+        browser.close()
+    assert n_audio >= 3 * 4  # 3 players and the reference on each model page

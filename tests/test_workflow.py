@@ -1,0 +1,84 @@
+"""The workflow end to end on the smoke preset, in a fresh copy: outputs, no-op rerun, single
+targets, lint, and the README's install files agreeing."""
+import csv
+import json
+import re
+
+import pytest
+import yaml
+
+from conftest import ROOT, run_snakemake
+
+MODELS = ("real_heldout", "train_copy", "noise")
+
+
+def test_smoke_build_is_complete_and_fast(smoke_build):
+    work, seconds = smoke_build
+    out = work / "results" / "smoke"
+    assert seconds < 180, f"smoke build took {seconds:.0f} s"
+    assert (out / "site" / "index.html").is_file()
+    for model in MODELS:
+        assert (out / "site" / "models" / model / "index.html").is_file()
+        assert (out / "plots" / model / "waveplot.png").stat().st_size > 10_000
+        assert len(list((out / "samples" / model).glob("clip_*.wav"))) == 16
+        assert (out / "logs" / "train" / f"{model}.log").is_file()
+    rows = {r["model"]: float(r["fd"]) for r in csv.DictReader(open(out / "metrics/table.csv"))}
+    assert set(rows) == set(MODELS)
+    assert rows["noise"] > 2 * max(rows["real_heldout"], rows["train_copy"])
+
+
+def test_manifest_has_no_piece_in_two_splits(smoke_build):
+    work, _ = smoke_build
+    rows = list(csv.DictReader(open(work / "results/smoke/data/manifest.csv")))
+    assert list(rows[0]) == ["id", "source", "path", "seconds", "split", "sha256"]
+    ids = [r["id"] for r in rows]
+    assert len(ids) == len(set(ids)) == 20
+    assert {r["split"] for r in rows} == {"train", "valid", "test"}
+    index = list(csv.DictReader(open(work / "results/smoke/data/clips/index.csv")))
+    split_of_piece = {r["id"]: r["split"] for r in rows}
+    assert all(split_of_piece[c["piece"]] == c["split"] for c in index)
+
+
+def test_second_run_has_nothing_to_do(smoke_build):
+    work, _ = smoke_build
+    proc = run_snakemake(work, "-n", "--config", "preset=smoke")
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_single_target_rebuilds_alone(smoke_build):
+    work, _ = smoke_build
+    target = work / "results/smoke/plots/noise/waveplot.png"
+    target.unlink()
+    proc = run_snakemake(work, "results/smoke/plots/noise/waveplot.png", "--cores", "1",
+                         "--config", "preset=smoke")
+    assert target.is_file()
+    assert re.findall(r"rule (\w+):", proc.stdout + proc.stderr) == ["plot_model"]
+
+
+def test_wrong_model_in_config_fails_before_any_job(smoke_build):
+    work, _ = smoke_build
+    proc = run_snakemake(work, "-n", "--config", "preset=smoke", "models=[noise,wavenet]",
+                         check=False)
+    assert proc.returncode != 0 and "unknown model 'wavenet'" in proc.stderr
+
+
+def test_lint_is_clean():
+    proc = run_snakemake(ROOT, "--lint", check=False, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Congratulations" in proc.stdout + proc.stderr
+
+
+def test_conda_pip_list_equals_requirements():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    req = [line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines()
+           if line.strip() and not line.startswith("#")]
+    assert pip == req
+
+
+def test_data_report_counts_pieces_and_hours(smoke_build):
+    work, _ = smoke_build
+    report = json.loads((work / "results/smoke/data/report.json").read_text())
+    assert report["pieces"] == 20 and report["skipped"] == []
+    assert sum(s["pieces"] for s in report["splits"].values()) == 20
+    assert report["hours"] == pytest.approx(sum(s["hours"] for s in report["splits"].values()))

@@ -1,0 +1,40 @@
+# Configuration and the few names every rule file shares.
+import sys
+
+sys.path.insert(0, workflow.basedir)  # the project's `models` package; scripts use step.start
+
+from models.config import ConfigError, resolve
+from models.registry import get as get_model
+
+try:
+    _resolved = resolve(config)
+except ConfigError as err:
+    sys.exit(f"bachgen: {err}")
+config.clear()
+config.update(_resolved)
+
+R = f"results/{config['preset']}"  # every output of this preset lives below here
+MODELS = config["models"]
+
+
+wildcard_constraints:
+    model="|".join(MODELS),
+
+
+def model_gpus(wildcards):
+    """1 for models that train on a GPU, so `--resources gpu=1` serialises them."""
+    return int(get_model(wildcards.model).uses_gpu)
+
+
+def model_config(wildcards):
+    """The config a model's train and generate steps see: shared sizes plus its own section,
+    so that changing a plot or page setting never retrains anything."""
+    keys = ("sample_rate", "clips", wildcards.model)
+    return {k: config[k] for k in keys if k in config}
+
+
+def prepare_inputs(wildcards):
+    """The downloaded archive, for the one source that needs it."""
+    if config["data"]["source"] == "wavegan_piano":
+        return {"archive": rules.download_wavegan_piano.output.archive}
+    return {}

@@ -1,0 +1,61 @@
+# Data stage: the configured source -> 16 kHz pieces, manifest, split -> fixed-length clips.
+
+
+rule download_wavegan_piano:
+    output:
+        archive=f"{R}/data/download/archive",
+    params:
+        url=config["data"]["wavegan_piano"]["url"],
+        sha256=config["data"]["wavegan_piano"]["sha256"],
+    log:
+        f"{R}/logs/download_wavegan_piano.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/download.py"
+
+
+rule prepare_data:
+    input:
+        unpack(prepare_inputs),
+    output:
+        audio=directory(f"{R}/data/audio"),
+        manifest=f"{R}/data/manifest.csv",
+        report=f"{R}/data/report.json",
+    params:
+        data=config["data"],
+        download_dir=f"{R}/data/download",
+    threads: workflow.cores
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    log:
+        f"{R}/logs/prepare_data.log",
+    conda:
+        "../../environment.yml"
+    benchmark:
+        f"{R}/benchmarks/prepare_data.tsv"
+    script:
+        "../scripts/prepare_data.py"
+
+
+rule make_clips:
+    input:
+        manifest=rules.prepare_data.output.manifest,
+        audio=rules.prepare_data.output.audio,
+    output:
+        train=f"{R}/data/clips/train.npy",
+        valid=f"{R}/data/clips/valid.npy",
+        test=f"{R}/data/clips/test.npy",
+        index=f"{R}/data/clips/index.csv",
+    params:
+        clips=config["clips"],
+        silence_db=config["data"]["silence_db"],
+    resources:
+        mem_mb=4000,
+    log:
+        f"{R}/logs/make_clips.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/make_clips.py"

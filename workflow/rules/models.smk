@@ -1,0 +1,46 @@
+# Train and generate, generic over the {model} wildcard: the registry knows what each name is.
+
+
+rule train:
+    input:
+        index=rules.make_clips.output.index,
+        train=rules.make_clips.output.train,
+        test=rules.make_clips.output.test,
+    output:
+        checkpoint=directory(f"{R}/models/{{model}}/checkpoint"),
+    params:
+        cfg=model_config,
+    resources:
+        gpu=model_gpus,
+        mem_mb=8000,
+        runtime=60,
+    log:
+        f"{R}/logs/train/{{model}}.log",
+    conda:
+        "../../environment.yml"
+    benchmark:
+        f"{R}/benchmarks/train/{{model}}.tsv"
+    script:
+        "../scripts/train.py"
+
+
+rule generate:
+    input:
+        checkpoint=rules.train.output.checkpoint,
+    output:
+        samples=directory(f"{R}/samples/{{model}}"),
+    params:
+        cfg=model_config,
+        n=config["generate"]["n_clips"],
+        seed=config["generate"]["seed"],
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    log:
+        f"{R}/logs/generate/{{model}}.log",
+    conda:
+        "../../environment.yml"
+    benchmark:
+        f"{R}/benchmarks/generate/{{model}}.tsv"
+    script:
+        "../scripts/generate.py"

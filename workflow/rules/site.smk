@@ -1,0 +1,48 @@
+# The website: hand-written pages from docs/ plus pages generated from results, built by MkDocs.
+from pathlib import Path
+
+
+localrules:
+    site_pages,
+    build_site,
+
+
+rule site_pages:
+    input:
+        docs=sorted(str(p) for p in Path("docs").rglob("*") if p.is_file()),
+        mkdocs="mkdocs.yml",
+        report=rules.prepare_data.output.report,
+        index=rules.make_clips.output.index,
+        test=rules.make_clips.output.test,
+        table=rules.metric_table.output.csv,
+        metrics=expand(rules.evaluate.output.metrics, model=MODELS),
+        samples=expand(rules.generate.output.samples, model=MODELS),
+        waveplots=expand(rules.plot_model.output.waveplot, model=MODELS),
+        spectrograms=expand(rules.plot_model.output.spectrogram, model=MODELS),
+    output:
+        src=directory(f"{R}/site_src"),
+    params:
+        preset=config["preset"],
+        models=MODELS,
+        n_players=config["site"]["n_players"],
+        clip_length=config["clips"]["length"],
+    log:
+        f"{R}/logs/site_pages.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/site_pages.py"
+
+
+rule build_site:
+    input:
+        src=rules.site_pages.output.src,
+    output:
+        site=directory(f"{R}/site"),
+    log:
+        f"{R}/logs/build_site.log",
+    conda:
+        "../../environment.yml"
+    shell:
+        "mkdocs build --strict --config-file {input.src}/mkdocs.yml --site-dir"
+        " $(realpath -m {output.site}) > {log} 2>&1"

@@ -1,0 +1,11 @@
+"""Generate the MkDocs source of the site: hand-written pages plus pages built from results."""
+import sys
+
+from step import start  # noqa: E402
+
+start(snakemake)
+
+from models.site import build_pages  # noqa: E402
+
+build_pages(snakemake.input, snakemake.output.src, snakemake.params.preset,
+            snakemake.params.models, snakemake.params.n_players, snakemake.params.clip_length)

@@ -1,0 +1,13 @@
+"""Train one model of the registry into its checkpoint folder."""
+import sys
+from pathlib import Path
+
+from step import start  # noqa: E402
+
+start(snakemake)
+
+from models.registry import train  # noqa: E402
+
+meta = train(snakemake.wildcards.model, Path(snakemake.input.index).parent,
+             snakemake.output.checkpoint, snakemake.params.cfg)
+print(f"trained {meta['model']} in {meta['train_s']:.2f} s", file=sys.stderr)
