@@ -56,7 +56,8 @@ def data_page(report: dict, clip_counts: dict, clip_length: int) -> str:
              "Pieces are split by a hash of their id, so no piece is in two splits.", "",
              "| split | pieces | hours | clips of "
              f"{clip_length} samples ({sec:.3f} s) |", "|---|---:|---:|---:|"]
-    for split, s in report["splits"].items():
+    for split in ("train", "valid", "test"):
+        s = report["splits"][split]
         lines.append(f"| {split} | {s['pieces']} | {s['hours']:.3f} | {clip_counts[split]} |")
     lines += ["", "## Skipped files", ""]
     if report["skipped"]:
