@@ -1,8 +1,12 @@
 """Shared fixtures: synthetic audio, a tiny clip set, and one smoke build of the whole workflow."""
 from __future__ import annotations
 
+import contextlib
+import functools
+import http.server
 import os
 import shutil
+import threading
 import subprocess
 import sys
 from pathlib import Path
@@ -40,6 +44,19 @@ def clip_set(tmp_path):
         manifest.append({"id": pid, "path": str(path), "split": split, "seconds": 3.2})
     make_clips(manifest, tmp_path / "clips", length=8192)
     return tmp_path / "clips"
+
+
+@contextlib.contextmanager
+def serve(directory):
+    """A static HTTP server on 127.0.0.1 (a free port) for ``directory``; yields its base URL."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
 
 
 def run_snakemake(workdir: Path, *args, check=True, timeout=900):

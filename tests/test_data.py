@@ -1,16 +1,13 @@
 """The data stage: each source, each bad input, the split and the manifest."""
-import functools
 import hashlib
-import http.server
 import io
 import tarfile
-import threading
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-from conftest import tone
+from conftest import serve, tone
 from models.data import render, sources
 from models.data.prepare import prepare, read_manifest
 from models.data.split import select_pieces, split_of
@@ -98,12 +95,8 @@ def test_folder_errors_are_clear(tmp_path):
 def http_server(tmp_path):
     root = tmp_path / "www"
     root.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *a: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve(root) as url:
+        yield root, url
 
 
 def tar_with(members: dict) -> bytes:

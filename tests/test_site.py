@@ -1,12 +1,10 @@
 """The built site in headless Chromium: every page loads without console errors, every audio
 player loads metadata with a positive duration, every image has a non-zero natural size."""
-import functools
-import http.server
 import shutil
-import threading
 
 import pytest
 
+from conftest import serve
 from models.site import asset_href, page_url_dir
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -38,12 +36,8 @@ def test_asset_paths_follow_directory_urls():
 @pytest.fixture(scope="module")
 def served_site(smoke_build):
     site = smoke_build[0] / "results" / "smoke" / "site"
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    handler.log_message = lambda *a: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield site, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve(site) as url:
+        yield site, url
 
 
 def test_every_page_in_chromium(served_site):

@@ -8,8 +8,6 @@ Outputs (all under ``results/<preset>/data/``):
 from __future__ import annotations
 
 import csv
-import io
-import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor

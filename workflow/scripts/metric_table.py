@@ -1,5 +1,4 @@
 """Gather the per-model metric rows into one CSV and one Markdown table."""
-import sys
 
 from step import start  # noqa: E402
 

@@ -1,5 +1,4 @@
 """Waveplot and log-mel spectrogram of a model's clips beside a real held-out clip."""
-import sys
 from pathlib import Path
 
 from step import start  # noqa: E402

@@ -1,5 +1,4 @@
 """Generate the MkDocs source of the site: hand-written pages plus pages built from results."""
-import sys
 
 from step import start  # noqa: E402
 
