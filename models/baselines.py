@@ -17,12 +17,15 @@ class _Replay:
     """Plays back stored clips; ``fit`` remembers which rows of which array it may use."""
 
     uses_gpu = False
+    has_curves = False
+    needs: tuple = ()
     split = ""
 
     def rows(self, clips_dir) -> np.ndarray:
         raise NotImplementedError
 
-    def fit(self, clips_dir, ckpt_dir, cfg):
+    def fit(self, data_dir, ckpt_dir, cfg, state_dir):
+        clips_dir = data_dir / "clips"
         rows = self.rows(clips_dir)
         if len(rows) == 0:
             raise ValueError(f"{clips_dir}: no {self.split} clips to replay")
@@ -65,9 +68,12 @@ class ShapedNoise:
     median level: Bach's colour and loudness without notes, the floor."""
 
     uses_gpu = False
+    has_curves = False
+    needs: tuple = ()
     max_clips = 2048  # clips averaged for the spectrum; more changes it by well under 1 dB
 
-    def fit(self, clips_dir, ckpt_dir, cfg):
+    def fit(self, data_dir, ckpt_dir, cfg, state_dir):
+        clips_dir = data_dir / "clips"
         train = clipdata.load(clips_dir, "train")
         if len(train) == 0:
             raise ValueError(f"{clips_dir}: no train clips to measure a spectrum on")

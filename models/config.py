@@ -31,12 +31,24 @@ def deep_merge(base: dict, over: dict) -> dict:
     return out
 
 
-def schema_defaults(schema: dict) -> dict:
+def _deref(sub: dict, root: dict) -> dict:
+    """``sub`` with a local ``$ref`` ('#/$defs/name') merged in; its own keys win."""
+    if "$ref" not in sub:
+        return sub
+    target = root
+    for part in sub["$ref"].lstrip("#/").split("/"):
+        target = target[part]
+    return {**target, **{k: v for k, v in sub.items() if k != "$ref"}}
+
+
+def schema_defaults(schema: dict, root: dict | None = None) -> dict:
     """The full tree of defaults that ``schema`` declares for its object properties."""
+    root = root or schema
     out = {}
     for key, sub in schema.get("properties", {}).items():
+        sub = _deref(sub, root)
         if sub.get("type") == "object" and "properties" in sub:
-            out[key] = deep_merge(schema_defaults(sub), sub.get("default", {}))
+            out[key] = deep_merge(schema_defaults(sub, root), sub.get("default", {}))
         elif "default" in sub:
             out[key] = copy.deepcopy(sub["default"])
     return out

@@ -1,10 +1,15 @@
 """The one place that lists model names, and the contract every model keeps.
 
 A model is a class with
-  ``uses_gpu``                              whether its training rule asks for a GPU
-  ``fit(clips_dir, ckpt_dir, cfg) -> dict`` train on ``clips_dir``, write state into ``ckpt_dir``
-  ``sample(ckpt_dir, n, seed, cfg)``         -> float32 (n, clip length) in [-1, 1], the same for
-                                             the same seed
+  ``uses_gpu``        whether its training rule asks for a GPU
+  ``needs``           data targets beyond the clips it trains on (e.g. "stft_moments")
+  ``has_curves``      whether training writes ``curves.csv`` into the checkpoint
+  ``fit(data_dir, ckpt_dir, cfg, state_dir) -> dict``
+                      train on ``data_dir`` (manifest.csv, clips/, ...), write what generation
+                      needs into ``ckpt_dir``; ``state_dir`` survives a killed run, for resuming
+  ``sample(ckpt_dir, n, seed, cfg)``
+                      -> float32 (n, clip length) in [-1, 1], the same for the same seed
+  ``interpolate(ckpt_dir, seed)`` (optional) -> (samples,) audio of a walk through latent space
 Rules never name a model: they call ``train`` and ``generate`` below with the ``{model}``
 wildcard. Entries are import strings, so listing a Keras model costs nothing until it is used.
 """
@@ -23,6 +28,9 @@ MODELS = {
     "real_heldout": "models.baselines:RealHeldout",  # held-out real clips: the ceiling
     "train_copy": "models.baselines:TrainCopy",      # training clips replayed: memorisation
     "noise": "models.baselines:ShapedNoise",         # noise with Bach's average spectrum: the floor
+    "wavegan": "models.gan.model:WaveGAN",           # WaveGAN, 16384 samples
+    "wavegan_long": "models.gan.model:WaveGANLong",  # WaveGAN, 65536 samples
+    "specgan": "models.gan.model:SpecGAN",           # SpecGAN, 128x128 spectrograms
 }
 BASELINES = ("real_heldout", "train_copy", "noise")
 
@@ -38,12 +46,15 @@ def get(name: str):
     return getattr(importlib.import_module(module), cls)()
 
 
-def train(name: str, clips_dir, ckpt_dir, cfg: dict) -> dict:
-    """Train ``name`` and write its checkpoint folder atomically (``model.json`` + state)."""
+def train(name: str, data_dir, ckpt_dir, cfg: dict, state_dir=None) -> dict:
+    """Train ``name`` and write its checkpoint folder atomically (``model.json`` + weights).
+
+    ``state_dir`` (default: beside the checkpoint) keeps the resumable training state."""
     model = get(name)
+    state_dir = Path(state_dir) if state_dir else Path(ckpt_dir).parent / "state"
     start = time.perf_counter()
     with atomic_dir(ckpt_dir) as tmp:
-        info = model.fit(Path(clips_dir), tmp, cfg) or {}
+        info = model.fit(Path(data_dir), tmp, cfg, state_dir) or {}
         meta = {"model": name, "clip_length": cfg["clips"]["length"],
                 "sample_rate": cfg["sample_rate"], "train_s": time.perf_counter() - start, **info}
         write_json(tmp / "model.json", meta)
@@ -77,9 +88,12 @@ def generate(name: str, ckpt_dir, out_dir, n: int, seed: int, cfg: dict) -> list
     clips = sample(name, ckpt_dir, n, seed, cfg)
     seconds = time.perf_counter() - start
     names = [f"clip_{i:03d}.wav" for i in range(n)]
+    model = get(name)
     with atomic_dir(out_dir) as tmp:
         for fname, clip in zip(names, clips):
             audio.write_wav(tmp / fname, clip)
+        if hasattr(model, "interpolate"):
+            audio.write_wav(tmp / "interpolation.wav", model.interpolate(Path(ckpt_dir), seed))
         write_json(tmp / "clips.json", {"model": name, "seed": seed, "clips": names,
                                         "sample_rate": cfg["sample_rate"],
                                         "generate_s": seconds})

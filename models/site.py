@@ -81,15 +81,35 @@ def results_page(rows: list[dict], preset: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def model_page(model: str, row: dict, clip_names: list[str], n_players: int) -> str:
+def training_line(meta: dict) -> str:
+    """One sentence on how a trained model was trained, from its checkpoint's model.json."""
+    if "steps" not in meta:
+        return ""
+    params = meta.get("parameters", {})
+    counts = ", ".join(f"{k} {v:,}" for k, v in params.items())
+    return (f"Trained for **{meta['steps']:,}** generator steps on the {meta['backend']} backend "
+            f"in {meta['train_s'] / 60:.1f} min ({counts} parameters); "
+            f"clips of {meta['clip_length']:,} samples.")
+
+
+def model_page(model: str, row: dict, clip_names: list[str], n_players: int,
+               meta: dict | None = None, curves: bool = False,
+               interpolation: bool = False) -> str:
     page = f"models/{model}.md"
-    lines = [GENERATED, f"# {model}", "", describe(model), "",
+    lines = [GENERATED, f"# {model}", "", describe(model), "", training_line(meta or {}), "",
              f"**FD (log-mel)**: {row['fd']:.2f}, 95% interval [{row['ci_low']:.2f}, "
              f"{row['ci_high']:.2f}], from {row['n_clips']} clips against {row['n_reference']} "
              "held-out reference clips.", "", "## Listen", "",
              audio_tag(page, "audio/real/reference.wav", "real Bach, held-out (reference)")]
     lines += [audio_tag(page, f"audio/{model}/{name}", f"{model}: {name}")
               for name in clip_names[:n_players]]
+    if interpolation:
+        lines += ["", "A walk between two random latents (spherical interpolation), clip by "
+                  "clip:", "", audio_tag(page, f"audio/{model}/interpolation.wav",
+                                         f"{model}: latent interpolation")]
+    if curves:
+        lines += ["", "## Training curves", "",
+                  f"![training curves of {model}](../img/{model}/curves.png)"]
     lines += ["", "## Waveforms", "", f"![waveforms of {model} beside a real clip]"
               f"(../img/{model}/waveplot.png)", "", "## Log-mel spectrograms", "",
               f"![log-mel spectrograms of {model} beside a real clip]"
@@ -123,16 +143,22 @@ def build_pages(inputs, src_dir, preset: str, models: list[str], n_players: int,
         (docs / "data.md").write_text(data_page(read_json(inputs.report), counts,
                                                 clip_length))
         (docs / "results.md").write_text(results_page(read_table(inputs.table), preset))
-        for model, metrics, samples, wave, spec in zip(models, inputs.metrics, inputs.samples,
-                                                       inputs.waveplots, inputs.spectrograms):
+        curves = {Path(p).parent.name: p for p in inputs.curves}
+        for model, metrics, samples, ckpt, wave, spec in zip(
+                models, inputs.metrics, inputs.samples, inputs.checkpoints, inputs.waveplots,
+                inputs.spectrograms):
             names = read_json(Path(samples) / "clips.json")["clips"]
             (docs / "audio" / model).mkdir(parents=True)
-            for name in names[:n_players]:
+            extra = ["interpolation.wav"] if (Path(samples) / "interpolation.wav").is_file() else []
+            for name in names[:n_players] + extra:
                 shutil.copy(Path(samples) / name, docs / "audio" / model / name)
             (docs / "img" / model).mkdir(parents=True)
             shutil.copy(wave, docs / "img" / model / "waveplot.png")
             shutil.copy(spec, docs / "img" / model / "spectrogram.png")
-            (docs / "models" / f"{model}.md").write_text(
-                model_page(model, read_json(metrics), names, n_players))
+            if model in curves:
+                shutil.copy(curves[model], docs / "img" / model / "curves.png")
+            (docs / "models" / f"{model}.md").write_text(model_page(
+                model, read_json(metrics), names, n_players, read_json(Path(ckpt) / "model.json"),
+                curves=model in curves, interpolation=bool(extra)))
         (tmp / "mkdocs.yml").write_text(yaml.safe_dump(mkdocs_config(src_dir, models, preset),
                                                        sort_keys=False))

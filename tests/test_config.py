@@ -6,16 +6,19 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from models.config import ConfigError, load_schema, resolve, schema_defaults
+from models.config import ConfigError, _deref, load_schema, resolve, schema_defaults
 
 
 def test_every_schema_key_has_description_and_default():
+    schema = load_schema()
+
     def walk(node, path):
         for key, sub in node.get("properties", {}).items():
+            sub = _deref(sub, schema)
             assert "description" in sub, f"{path}{key} has no description"
             assert "default" in sub, f"{path}{key} has no default"
             walk(sub, f"{path}{key}.")
-    walk(load_schema(), "")
+    walk(schema, "")
 
 
 def test_preset_overlays_defaults_and_config_beats_preset():

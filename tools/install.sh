@@ -17,3 +17,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 python3 -m pip install -q --disable-pip-version-check -r requirements.txt
+# PyTorch, for the tests of the third Keras backend: the CPU build that this machine kind keeps
+# on disk (elsewhere pip may fetch a large CUDA build; the workflow itself does not need torch).
+python3 -c "import torch" 2>/dev/null || python3 -m pip install -q --disable-pip-version-check \
+  "torch==2.13.0" || echo "install.sh: torch not installable here; its backend test will fail"

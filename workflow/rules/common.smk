@@ -38,3 +38,14 @@ def prepare_inputs(wildcards):
     if config["data"]["source"] == "wavegan_piano":
         return {"archive": rules.download_wavegan_piano.output.archive}
     return {}
+
+
+def model_needs(wildcards):
+    """Data targets a model trains on beyond the clips (see `needs` in models/registry.py)."""
+    targets = {"stft_moments": rules.stft_moments.output.moments}
+    return {need: targets[need] for need in get_model(wildcards.model).needs}
+
+
+def with_curves(models):
+    """The models whose training writes curves (the GANs; not the baselines)."""
+    return [m for m in models if get_model(m).has_curves]

@@ -59,3 +59,16 @@ rule make_clips:
         "../../environment.yml"
     script:
         "../scripts/make_clips.py"
+
+
+rule stft_moments:
+    input:
+        train=rules.make_clips.output.train,
+    output:
+        moments=f"{R}/data/stft_moments.npz",
+    log:
+        f"{R}/logs/stft_moments.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/stft_moments.py"

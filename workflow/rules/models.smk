@@ -3,6 +3,8 @@
 
 rule train:
     input:
+        unpack(model_needs),
+        manifest=rules.prepare_data.output.manifest,
         index=rules.make_clips.output.index,
         train=rules.make_clips.output.train,
         test=rules.make_clips.output.test,
@@ -10,6 +12,7 @@ rule train:
         checkpoint=directory(f"{R}/models/{{model}}/checkpoint"),
     params:
         cfg=model_config,
+        state_dir=f"{R}/models/{{model}}/state",
     resources:
         gpu=model_gpus,
         mem_mb=8000,

@@ -3,6 +3,7 @@
 
 localrules:
     plot_model,
+    plot_curves,
 
 
 rule plot_model:
@@ -22,3 +23,16 @@ rule plot_model:
         "../../environment.yml"
     script:
         "../scripts/plot_model.py"
+
+
+rule plot_curves:
+    input:
+        checkpoint=rules.train.output.checkpoint,
+    output:
+        curves=f"{R}/plots/{{model}}/curves.png",
+    log:
+        f"{R}/logs/plots/{{model}}_curves.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/plot_curves.py"

@@ -17,8 +17,10 @@ rule site_pages:
         table=rules.metric_table.output.csv,
         metrics=expand(rules.evaluate.output.metrics, model=MODELS),
         samples=expand(rules.generate.output.samples, model=MODELS),
+        checkpoints=expand(rules.train.output.checkpoint, model=MODELS),
         waveplots=expand(rules.plot_model.output.waveplot, model=MODELS),
         spectrograms=expand(rules.plot_model.output.spectrogram, model=MODELS),
+        curves=expand(rules.plot_curves.output.curves, model=with_curves(MODELS)),
     output:
         src=directory(f"{R}/site_src"),
     params:

@@ -8,6 +8,6 @@ start(snakemake)
 
 from models.registry import train  # noqa: E402
 
-meta = train(snakemake.wildcards.model, Path(snakemake.input.index).parent,
-             snakemake.output.checkpoint, snakemake.params.cfg)
+meta = train(snakemake.wildcards.model, Path(snakemake.input.manifest).parent,
+             snakemake.output.checkpoint, snakemake.params.cfg, snakemake.params.state_dir)
 print(f"trained {meta['model']} in {meta['train_s']:.2f} s", file=sys.stderr)

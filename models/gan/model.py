@@ -1,0 +1,262 @@
+"""WaveGAN and SpecGAN as registry models: train (checkpointed, resumable) and generate.
+
+Each step of training draws ``n_critic`` real batches (models/gan/data.py), the trainer runs
+``n_critic`` critic updates and one generator update (models/gan/steps.py). An "epoch" of fit()
+is ``log_every`` steps: one row of the training curves. The full training state is saved every
+``checkpoint_every`` steps into ``state_dir``; a rerun after a kill resumes from it.
+"""
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from models.io import atomic_path, read_json, write_json
+
+CURVE_FIELDS = ("step", "critic_loss", "wasserstein", "gradient_penalty", "generator_loss",
+                "seconds")
+
+
+def _use_jit(setting) -> bool:
+    if setting != "auto":
+        return bool(setting)
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        return jax.default_backend() == "gpu"
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return bool(tf.config.list_physical_devices("GPU"))
+    return False  # torch.compile of a GAN step is slow to start and fragile; eager is fine
+
+
+def _callbacks(trainer, state_dir: Path, start_step: int, log_every: int, ckpt_every: int,
+               sig: str):
+    import keras
+
+    from models.gan import checkpoint
+
+    curves = state_dir / "curves.csv"
+    kept = []
+    if start_step and curves.is_file():  # drop rows logged after the state we resume from
+        lines = curves.read_text().splitlines()
+        kept = [ln for ln in lines[1:] if int(ln.split(",")[0]) <= start_step]
+    with atomic_path(curves) as tmp:
+        tmp.write_text("\n".join([",".join(CURVE_FIELDS)] + kept) + "\n")
+
+    class Curves(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            step = (epoch + 1) * log_every
+            row = [step] + [float(logs[k]) for k in CURVE_FIELDS[1:-1]]
+            row.append(time.perf_counter() - self.start)
+            with open(curves, "a") as fh:
+                fh.write(",".join(f"{v:.6g}" if isinstance(v, float) else str(v) for v in row)
+                         + "\n")
+            if step % ckpt_every == 0:
+                checkpoint.save(trainer, state_dir, step, sig)
+
+    callbacks = [Curves()]
+    if all(importlib.util.find_spec(m) for m in ("tensorflow", "tensorboard")):  # tf.summary
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(state_dir / "tensorboard"),
+                                                     update_freq="epoch"))
+    return callbacks
+
+
+class GanModel:
+    """Shared by WaveGAN and SpecGAN; subclasses say how to build and what the critic sees."""
+
+    uses_gpu = True
+    has_curves = True
+    needs: tuple = ()
+    slice_len = 16384
+
+    # -- subclass hooks ------------------------------------------------------------------------
+    def networks(self, mcfg: dict):
+        raise NotImplementedError
+
+    def generator_only(self, mcfg: dict):
+        raise NotImplementedError
+
+    def prepare(self, data_dir: Path, ckpt_dir: Path) -> dict:
+        """Anything the transforms need (SpecGAN's moments); copied into the checkpoint."""
+        return {}
+
+    def to_critic(self, audio: np.ndarray, aux: dict) -> np.ndarray:
+        """(..., slice_len) audio -> the critic's input layout."""
+        return audio[..., None]
+
+    def to_audio(self, generated: np.ndarray, aux: dict) -> np.ndarray:
+        """Generator output -> (batch, slice_len) audio."""
+        return generated[..., 0]
+
+    def load_aux(self, ckpt_dir: Path) -> dict:
+        return {}
+
+    # -- the registry contract -----------------------------------------------------------------
+    def fit(self, data_dir, ckpt_dir, cfg, state_dir) -> dict:
+        import keras
+
+        from models.gan import checkpoint
+        from models.gan.data import SliceSampler, step_dataset
+        from models.gan.trainer import WGANGP
+
+        mcfg = cfg[self.name]
+        steps, log_every, ckpt_every = mcfg["steps"], mcfg["log_every"], mcfg["checkpoint_every"]
+        if steps % log_every or ckpt_every % log_every:
+            raise ValueError(f"config key {self.name}: steps ({steps}) and checkpoint_every "
+                             f"({ckpt_every}) must be multiples of log_every ({log_every})")
+        state_dir = Path(state_dir)
+        state_dir.mkdir(parents=True, exist_ok=True)
+        if mcfg["mixed_precision"]:
+            keras.mixed_precision.set_dtype_policy("mixed_bfloat16")
+        aux = self.prepare(Path(data_dir), Path(ckpt_dir))
+        generator, critic = self.networks(mcfg)
+        trainer = WGANGP(generator, critic, latent_dim=mcfg["latent_dim"],
+                         n_critic=mcfg["n_critic"], gp_weight=mcfg["gp_weight"], seed=mcfg["seed"])
+        adam = lambda: keras.optimizers.Adam(mcfg["lr"], beta_1=mcfg["beta1"],  # noqa: E731
+                                             beta_2=mcfg["beta2"])
+        trainer.compile(d_optimizer=adam(), g_optimizer=adam(),
+                        jit_compile=_use_jit(mcfg["jit_compile"]))
+        sig = checkpoint.signature(mcfg, {"model": self.name, "backend": keras.backend.backend()})
+        start = checkpoint.load(trainer, state_dir, sig)
+        sampler = SliceSampler(Path(data_dir) / "manifest.csv", self.slice_len)
+        data = step_dataset(sampler, lambda a: self.to_critic(a, aux), mcfg["seed"],
+                            mcfg["n_critic"], mcfg["batch"], log_every, start // log_every)
+        began = time.perf_counter()
+        if start < steps:
+            trainer.fit(data, epochs=steps // log_every, initial_epoch=start // log_every,
+                        verbose=2, callbacks=_callbacks(trainer, state_dir, start, log_every,
+                                                        ckpt_every, sig))
+        if start < steps and steps % ckpt_every:
+            checkpoint.save(trainer, state_dir, steps, sig)
+        with atomic_path(Path(ckpt_dir) / "generator.npz") as tmp:
+            with open(tmp, "wb") as fh:
+                np.savez(fh, *[np.asarray(w, np.float32) for w in generator.get_weights()])
+        shutil.copy(state_dir / "curves.csv", Path(ckpt_dir) / "curves.csv")
+        write_json(Path(ckpt_dir) / "network.json", {k: mcfg[k] for k in sorted(mcfg)})
+        return {"steps": steps, "resumed_from": start, "backend": keras.backend.backend(),
+                "fit_s": time.perf_counter() - began, "clip_length": self.slice_len,
+                "parameters": {"generator": generator.count_params(),
+                               "critic": critic.count_params()}}
+
+    def _generator(self, ckpt_dir):
+        mcfg = read_json(Path(ckpt_dir) / "network.json")
+        generator = self.generator_only(mcfg)
+        with np.load(Path(ckpt_dir) / "generator.npz") as saved:
+            generator.set_weights([saved[f"arr_{i}"] for i in range(len(saved.files))])
+        return generator, mcfg
+
+    def _render(self, ckpt_dir, z: np.ndarray) -> np.ndarray:
+        generator, _ = self._generator(ckpt_dir)
+        out = generator.predict(z.astype(np.float32), batch_size=64, verbose=0)
+        return self.to_audio(np.asarray(out, np.float32), self.load_aux(Path(ckpt_dir)))
+
+    def sample(self, ckpt_dir, n, seed, cfg) -> np.ndarray:
+        latent = read_json(Path(ckpt_dir) / "network.json")["latent_dim"]
+        z = np.random.default_rng(seed).uniform(-1, 1, (n, latent))
+        return self._render(ckpt_dir, z)
+
+    def interpolate(self, ckpt_dir, seed, points: int = 8) -> np.ndarray:
+        """Audio of ``points`` clips on the great circle between two random latents, joined."""
+        latent = read_json(Path(ckpt_dir) / "network.json")["latent_dim"]
+        a, b = np.random.default_rng([seed, 1]).uniform(-1, 1, (2, latent))
+        omega = np.arccos(np.clip(a @ b / np.linalg.norm(a) / np.linalg.norm(b), -1, 1))
+        t = np.linspace(0, 1, points)[:, None]
+        z = (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)
+        return self._render(ckpt_dir, z).reshape(-1)
+
+
+class WaveGAN(GanModel):
+    """WaveGAN (Donahue et al. 2019): a DCGAN of 1-D transposed convolutions that generates
+    16384 samples (1.024 s) of raw audio, with phase shuffle in the critic, trained by WGAN-GP."""
+
+    name = "wavegan"
+    slice_len = 16384
+
+    def generator_only(self, mcfg):
+        from models.gan import wavegan
+
+        return wavegan.build_generator(mcfg["d"], self.slice_len, mcfg["latent_dim"],
+                                       mcfg["upsample"])
+
+    def networks(self, mcfg):
+        from models.gan import wavegan
+
+        critic = wavegan.build_critic(mcfg["d"], self.slice_len, mcfg["phase_shuffle"],
+                                      seed=mcfg["seed"] + 1)
+        return self.generator_only(mcfg), critic
+
+
+class WaveGANLong(WaveGAN):
+    """WaveGAN's 65536-sample (4.1 s) variant from the reference repository: one more layer in
+    each network, widths from 32d."""
+
+    name = "wavegan_long"
+    slice_len = 65536
+
+
+class SpecGAN(GanModel):
+    """SpecGAN (Donahue et al. 2019): a 2-D DCGAN on normalised 128x128 log-magnitude
+    spectrograms of 16384-sample clips, turned back into audio by Griffin-Lim."""
+
+    name = "specgan"
+    slice_len = 16384
+    needs = ("stft_moments",)
+
+    def prepare(self, data_dir, ckpt_dir):
+        shutil.copy(data_dir / "stft_moments.npz", ckpt_dir / "stft_moments.npz")
+        return self.load_aux(ckpt_dir)
+
+    def load_aux(self, ckpt_dir):
+        with np.load(Path(ckpt_dir) / "stft_moments.npz") as m:
+            return {"mean": m["mean"], "std": m["std"]}
+
+    def generator_only(self, mcfg):
+        from models.gan import specgan
+
+        return specgan.build_generator(mcfg["d"], mcfg["latent_dim"])
+
+    def networks(self, mcfg):
+        from models.gan import specgan
+
+        return self.generator_only(mcfg), specgan.build_critic(mcfg["d"])
+
+    def to_critic(self, audio, aux):
+        from models.gan import specgan
+
+        shape = audio.shape[:-1]
+        feats = specgan.features(audio.reshape(-1, self.slice_len), aux)
+        return feats.reshape(shape + feats.shape[1:])
+
+    def to_audio(self, generated, aux):
+        from models.gan import specgan
+
+        return specgan.to_audio(generated, aux)
+
+
+def write_stft_moments(clips_dir, out_path, max_clips: int = 4096, seed: int = 0) -> int:
+    """SpecGAN's normalisation moments from the training clips (a target of its own)."""
+    from models.data import clips as clipdata
+    from models.gan import specgan
+
+    train = clipdata.load(clips_dir, "train")
+    rows = np.sort(np.random.default_rng(seed).choice(len(train), min(len(train), max_clips),
+                                                      replace=False))
+    batches = (clipdata.as_float(train[rows[i:i + 256]]) for i in range(0, len(rows), 256))
+    mom = specgan.moments(batches)
+    with atomic_path(out_path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, mean=mom["mean"], std=mom["std"], frames=mom["frames"])
+    print(f"STFT moments from {len(rows)} clips ({mom['frames']} frames)", file=sys.stderr)
+    return len(rows)
