@@ -29,21 +29,35 @@ def tone(freqs, seconds=1.0, sr=SR, amp=0.5):
     return (amp * sum(np.sin(2 * np.pi * f * t) for f in freqs) / len(freqs)).astype(np.float32)
 
 
-@pytest.fixture
-def clip_set(tmp_path):
-    """A tiny clips folder as make_clips writes it: 3 train pieces, 1 valid, 2 test."""
-    from models.data.clips import make_clips
+def make_data_dir(root, seconds=3.2, length=8192):
+    """A tiny data folder as the data stage writes it: audio/, manifest.csv, clips/;
+    3 train pieces, 1 valid, 2 test, each a chord of sines."""
     from models.audio import write_wav
+    from models.data.clips import make_clips
+    from models.data.prepare import write_manifest
 
     manifest = []
     pieces = {"tr_a": ("train", 220), "tr_b": ("train", 330), "tr_c": ("train", 440),
               "va_a": ("valid", 550), "te_a": ("test", 262), "te_b": ("test", 392)}
     for pid, (split, f) in pieces.items():
-        path = tmp_path / "audio" / f"{pid}.wav"
-        write_wav(path, tone([f, 1.5 * f], seconds=3.2))
-        manifest.append({"id": pid, "path": str(path), "split": split, "seconds": 3.2})
-    make_clips(manifest, tmp_path / "clips", length=8192)
-    return tmp_path / "clips"
+        path = root / "audio" / f"{pid}.wav"
+        write_wav(path, tone([f, 1.5 * f], seconds=seconds))
+        manifest.append({"id": pid, "path": str(path), "split": split, "seconds": seconds,
+                         "source": "test", "sha256": ""})
+    write_manifest(root / "manifest.csv", manifest)
+    make_clips(manifest, root / "clips", length=length)
+    return root
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    return make_data_dir(tmp_path / "data")
+
+
+@pytest.fixture
+def clip_set(data_dir):
+    """The clips folder of ``data_dir``."""
+    return data_dir / "clips"
 
 
 @contextlib.contextmanager

@@ -1,9 +1,9 @@
 """Training state on disk: save every N steps, resume exactly where a killed run stopped.
 
 ``state_dir/state.npz`` holds every variable the trainer owns, in order (trainable,
-non-trainable, both optimizers'), so seeds, weights and Adam moments all come back;
-``state_dir/state.json`` holds the step and a signature of the settings that shape the run
-(a state from other settings is set aside, never loaded). Written atomically.
+non-trainable, both optimizers'), so seeds, weights and Adam moments all come back, plus the
+step and a signature of the settings that shape the run (a state from other settings is set
+aside, never loaded). One file, written atomically: a kill leaves the previous state whole.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.io import atomic_path, write_json
+from models.io import atomic_path
 
 # Settings that may change between a run and its resumption: the run just trains further.
 RESUMABLE = ("steps",)
@@ -36,27 +36,38 @@ def save(trainer, state_dir, step: int, sig: str) -> None:
               for i, v in enumerate(trainer_variables(trainer))}
     with atomic_path(state_dir / "state.npz") as tmp:
         with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
-    write_json(state_dir / "state.json", {"step": step, "signature": sig})
+            np.savez(fh, step=np.int64(step), signature=np.array(sig), **arrays)
+
+
+def saved_step(state_dir) -> int | None:
+    """The step of the state in ``state_dir``, or None if there is none."""
+    path = Path(state_dir) / "state.npz"
+    if not path.is_file():
+        return None
+    with np.load(path) as saved:
+        return int(saved["step"])
 
 
 def load(trainer, state_dir, sig: str) -> int:
     """Restore the trainer from ``state_dir`` if its signature matches; return the step (0 if not)."""
-    state_dir = Path(state_dir)
-    meta_path, arrays_path = state_dir / "state.json", state_dir / "state.npz"
-    if not (meta_path.is_file() and arrays_path.is_file()):
-        return 0
-    meta = json.loads(meta_path.read_text())
-    if meta.get("signature") != sig:
-        print(f"{state_dir}: saved state is from other settings; starting from step 0",
-              file=sys.stderr)
+    path = Path(state_dir) / "state.npz"
+    if not path.is_file():
         return 0
     variables = trainer_variables(trainer)
-    with np.load(arrays_path) as saved:
-        if len(saved.files) != len(variables):
-            raise ValueError(f"{arrays_path}: holds {len(saved.files)} variables, the trainer "
-                             f"has {len(variables)}")
-        for i, v in enumerate(variables):
-            v.assign(saved[f"v{i:04d}"])
-    print(f"{state_dir}: resuming from step {meta['step']}", file=sys.stderr)
-    return int(meta["step"])
+    try:
+        with np.load(path) as saved:
+            if str(saved["signature"]) != sig:
+                print(f"{path}: saved state is from other settings; starting from step 0",
+                      file=sys.stderr)
+                return 0
+            names = sorted(k for k in saved.files if k.startswith("v"))
+            if len(names) != len(variables):
+                raise ValueError(f"holds {len(names)} variables, the trainer has {len(variables)}")
+            for name, v in zip(names, variables):
+                v.assign(saved[name])
+            step = int(saved["step"])
+    except (OSError, KeyError, ValueError) as exc:
+        raise ValueError(f"{path}: unusable training state ({exc}); delete it to start over") \
+            from None
+    print(f"{path}: resuming from step {step}", file=sys.stderr)
+    return step

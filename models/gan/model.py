@@ -121,6 +121,7 @@ class GanModel:
         if mcfg["mixed_precision"]:
             keras.mixed_precision.set_dtype_policy("mixed_bfloat16")
         aux = self.prepare(Path(data_dir), Path(ckpt_dir))
+        keras.utils.set_random_seed(mcfg["seed"])  # initial weights: the same on every run
         generator, critic = self.networks(mcfg)
         trainer = WGANGP(generator, critic, latent_dim=mcfg["latent_dim"],
                          n_critic=mcfg["n_critic"], gp_weight=mcfg["gp_weight"], seed=mcfg["seed"])

@@ -27,6 +27,16 @@ def _log(model, values: dict) -> dict:
 
 # --- TensorFlow ------------------------------------------------------------------------------
 
+def tf_input_gradient(critic, x):
+    """d sum(critic(x)) / dx; inside an outer tape it stays differentiable (for the penalty)."""
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        score = ops.sum(critic(x, training=True))
+    return tape.gradient(score, x)
+
+
 def tf_train_step(model, data):
     import tensorflow as tf
 
@@ -39,11 +49,7 @@ def tf_train_step(model, data):
         with tf.GradientTape() as tape:
             d_real = model.critic(real, training=True)
             d_fake = model.critic(fake, training=True)
-            x_hat = losses.interpolate(real, fake, eps)
-            with tf.GradientTape() as gp_tape:
-                gp_tape.watch(x_hat)
-                score = ops.sum(model.critic(x_hat, training=True))
-            grad_x = gp_tape.gradient(score, x_hat)
+            grad_x = tf_input_gradient(model.critic, losses.interpolate(real, fake, eps))
             d_loss, wd, gp = losses.critic_objective(d_real, d_fake, grad_x, model.gp_weight)
         grads = tape.gradient(d_loss, model.critic.trainable_variables)
         model.d_optimizer.apply(grads, model.critic.trainable_variables)
@@ -59,6 +65,15 @@ def tf_train_step(model, data):
 
 # --- PyTorch ---------------------------------------------------------------------------------
 
+def torch_input_gradient(critic, x):
+    """d sum(critic(x)) / dx with create_graph=True, so the penalty can be differentiated."""
+    import torch
+
+    x = x.detach().requires_grad_(True)
+    grad, = torch.autograd.grad(ops.sum(critic(x, training=True)), x, create_graph=True)
+    return grad
+
+
 def torch_train_step(model, data):
     import torch
 
@@ -71,9 +86,7 @@ def torch_train_step(model, data):
         eps = model.sample_eps(batch)
         d_real = model.critic(real, training=True)
         d_fake = model.critic(fake, training=True)
-        x_hat = losses.interpolate(real, fake, eps).detach().requires_grad_(True)
-        score = ops.sum(model.critic(x_hat, training=True))
-        grad_x, = torch.autograd.grad(score, x_hat, create_graph=True)
+        grad_x = torch_input_gradient(model.critic, losses.interpolate(real, fake, eps))
         d_loss, wd, gp = losses.critic_objective(d_real, d_fake, grad_x, model.gp_weight)
         params = [v.value for v in model.critic.trainable_variables]
         grads = torch.autograd.grad(d_loss, params)
@@ -89,6 +102,17 @@ def torch_train_step(model, data):
 
 
 # --- JAX -------------------------------------------------------------------------------------
+
+def jax_input_gradient(critic, d_tv, d_ntv, x):
+    """(d sum(critic(x)) / dx, updated critic non-trainables) through ``stateless_call``."""
+    import jax
+
+    def score(x, d_ntv):
+        out, d_ntv = critic.stateless_call(d_tv, d_ntv, x, training=True)
+        return ops.sum(out), d_ntv
+
+    return jax.grad(score, has_aux=True)(x, d_ntv)
+
 
 def jax_train_step(model, state, data):
     """Stateless: state = (trainable, non_trainable, optimizer, metrics) variable values."""
@@ -119,13 +143,8 @@ def jax_train_step(model, state, data):
         def d_loss_fn(d_tv, d_ntv):
             d_real, d_ntv = critic.stateless_call(d_tv, d_ntv, real, training=True)
             d_fake, d_ntv = critic.stateless_call(d_tv, d_ntv, fake, training=True)
-
-            def score(x, d_ntv):
-                out, d_ntv = critic.stateless_call(d_tv, d_ntv, x, training=True)
-                return ops.sum(out), d_ntv
-
             x_hat = losses.interpolate(real, fake, eps)
-            grad_x, d_ntv = jax.grad(score, has_aux=True)(x_hat, d_ntv)
+            grad_x, d_ntv = jax_input_gradient(critic, d_tv, d_ntv, x_hat)
             loss, wd, gp = losses.critic_objective(d_real, d_fake, grad_x, model.gp_weight)
             return loss, (d_ntv, wd, gp)
 
@@ -167,3 +186,13 @@ def jax_train_step(model, state, data):
 
 
 TRAIN_STEPS = {"tensorflow": tf_train_step, "torch": torch_train_step, "jax": jax_train_step}
+
+
+def input_gradient(critic, x):
+    """d sum(critic(x)) / dx on the current backend, outside training (for checks and tests)."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        tv = [v.value for v in critic.trainable_variables]
+        ntv = [v.value for v in critic.non_trainable_variables]
+        return jax_input_gradient(critic, tv, ntv, x)[0]
+    return {"tensorflow": tf_input_gradient, "torch": torch_input_gradient}[backend](critic, x)
