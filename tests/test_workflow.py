@@ -9,7 +9,8 @@ import yaml
 
 from conftest import ROOT, run_snakemake
 
-MODELS = ("real_heldout", "train_copy", "noise")
+MODELS = ("real_heldout", "train_copy", "noise", "wavegan", "wavegan_long", "specgan")
+GANS = ("wavegan", "wavegan_long", "specgan")
 
 
 def test_smoke_build_is_complete_and_fast(smoke_build):
@@ -22,6 +23,13 @@ def test_smoke_build_is_complete_and_fast(smoke_build):
         assert (out / "plots" / model / "waveplot.png").stat().st_size > 10_000
         assert len(list((out / "samples" / model).glob("clip_*.wav"))) == 16
         assert (out / "logs" / "train" / f"{model}.log").is_file()
+    for model in GANS:
+        assert (out / "plots" / model / "curves.png").is_file()
+        assert (out / "samples" / model / "interpolation.wav").is_file()
+        page = (out / "site" / "models" / model / "index.html").read_text()
+        assert "curves.png" in page and "interpolation.wav" in page
+        meta = json.loads((out / "models" / model / "checkpoint" / "model.json").read_text())
+        assert meta["steps"] == 4 and meta["backend"] == "tensorflow"
     rows = {r["model"]: float(r["fd"]) for r in csv.DictReader(open(out / "metrics/table.csv"))}
     assert set(rows) == set(MODELS)
     assert rows["noise"] > 2 * max(rows["real_heldout"], rows["train_copy"])

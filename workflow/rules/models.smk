@@ -13,6 +13,7 @@ rule train:
     params:
         cfg=model_config,
         state_dir=f"{R}/models/{{model}}/state",
+    threads: workflow.cores
     resources:
         gpu=model_gpus,
         mem_mb=8000,
