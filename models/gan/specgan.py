@@ -5,7 +5,7 @@ padded at the end so there are exactly 128 frames; the highest of the 129 bins i
 128 frames x 128 bins; log(|X| + 1e-6); per-bin (mean, std) over all frames of the training
 slices (the ``stft_moments`` target); (x - mean) / std / 3, clipped to [-1, 1].
 Audio back: undo the scaling, re-add the dropped bin as zero, Griffin-Lim from zero phase with
-the paper's 16 iterations, trim to 16384 samples.
+the paper's 16 iterations, trim to 16384 samples, fade in the first hop (see ``to_audio``).
 Networks: generator Dense -> (4, 4, 16d) -> five 5x5 stride-2 Conv2DTranspose -> (128, 128, 1),
 ReLU between, tanh last; critic the mirror image, LeakyReLU(0.2), Dense -> 1; no phase shuffle.
 """
@@ -65,8 +65,11 @@ def to_audio(images: np.ndarray, mom: dict, n_iter: int = GRIFFIN_LIM_ITERS) -> 
     mag = mag.transpose(0, 2, 1)                                         # (batch, 129, frames)
     audio = librosa.griffinlim(mag, n_iter=n_iter, hop_length=HOP, win_length=FRAME,
                                n_fft=NFFT, window="hann", center=False, init=None,
-                               length=SLICE + FRAME - HOP)
-    return np.clip(audio[:, :SLICE], -1, 1).astype(np.float32)
+                               length=SLICE + FRAME - HOP)[:, :SLICE]
+    # The first hop is covered by one window only, whose overlap-add normaliser is near zero
+    # there: the inverse STFT blows up into a click. Fade those 8 ms in.
+    audio[:, :HOP] *= np.sin(np.linspace(0, np.pi / 2, HOP)) ** 2
+    return np.clip(audio, -1, 1).astype(np.float32)
 
 
 def spectral_convergence(reference: np.ndarray, estimate: np.ndarray) -> float:
