@@ -70,23 +70,24 @@ def plot_model(model, samples_dir, clips_dir, waveplot_path, spectrogram_path, n
     spectrogram(panels, spectrogram_path, ev)
 
 
-CURVES = (("critic_loss", "critic loss"), ("wasserstein", "Wasserstein estimate"),
-          ("gradient_penalty", "gradient penalty"), ("generator_loss", "generator loss"))
+TITLES = {"wasserstein": "Wasserstein estimate"}
 
 
 def plot_curves(model: str, curves_csv, path) -> None:
-    """Four panels against training step, one per logged quantity (means over each log row)."""
+    """One panel per logged quantity against training step (means over each log row)."""
     import csv
 
     with open(curves_csv, newline="") as fh:
         rows = list(csv.DictReader(fh))
     if not rows:
         raise ValueError(f"{curves_csv}: no training rows logged")
+    keys = [k for k in rows[0] if k not in ("step", "seconds")]
     step = np.array([float(r["step"]) for r in rows])
-    fig, axes = plt.subplots(1, len(CURVES), figsize=(12, 2.8), squeeze=False)
-    for ax, (key, title) in zip(axes[0], CURVES):
+    fig, axes = plt.subplots(1, len(keys), figsize=(3 * len(keys), 2.8), squeeze=False)
+    for ax, key in zip(axes[0], keys):
+        title = TITLES.get(key, key.replace("_", " "))
         ax.plot(step, [float(r[key]) for r in rows], marker="." if len(rows) < 30 else None)
-        ax.set(title=title, xlabel="generator step")
+        ax.set(title=title, xlabel="training step")
         ax.grid(alpha=0.3)
     fig.suptitle(f"{model}: training curves")
     fig.tight_layout()

@@ -7,7 +7,6 @@ is ``log_every`` steps: one row of the training curves. The full training state 
 """
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import sys
 import time
@@ -16,59 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from models.io import atomic_path, read_json, write_json
+from models.training import run_callbacks, use_jit
 
-CURVE_FIELDS = ("step", "critic_loss", "wasserstein", "gradient_penalty", "generator_loss",
-                "seconds")
-
-
-def _use_jit(setting) -> bool:
-    if setting != "auto":
-        return bool(setting)
-    import keras
-
-    backend = keras.backend.backend()
-    if backend == "jax":  # XLA is how JAX runs fast, on any device
-        return True
-    if backend == "tensorflow":  # XLA pays off on a GPU; on CPU it measured 2.5x slower
-        import tensorflow as tf
-
-        return bool(tf.config.list_physical_devices("GPU"))
-    return False  # torch.compile of a GAN step is slow to start and fragile; eager is fine
-
-
-def _callbacks(trainer, state_dir: Path, start_step: int, log_every: int, ckpt_every: int,
-               sig: str):
-    import keras
-
-    from models.gan import checkpoint
-
-    curves = state_dir / "curves.csv"
-    kept = []
-    if start_step and curves.is_file():  # drop rows logged after the state we resume from
-        lines = curves.read_text().splitlines()
-        kept = [ln for ln in lines[1:] if int(ln.split(",")[0]) <= start_step]
-    with atomic_path(curves) as tmp:
-        tmp.write_text("\n".join([",".join(CURVE_FIELDS)] + kept) + "\n")
-
-    class Curves(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            step = (epoch + 1) * log_every
-            row = [step] + [float(logs[k]) for k in CURVE_FIELDS[1:-1]]
-            row.append(time.perf_counter() - self.start)
-            with open(curves, "a") as fh:
-                fh.write(",".join(f"{v:.6g}" if isinstance(v, float) else str(v) for v in row)
-                         + "\n")
-            if step % ckpt_every == 0:
-                checkpoint.save(trainer, state_dir, step, sig)
-
-    callbacks = [Curves()]
-    if all(importlib.util.find_spec(m) for m in ("tensorflow", "tensorboard")):  # tf.summary
-        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(state_dir / "tensorboard"),
-                                                     update_freq="epoch"))
-    return callbacks
+CURVE_FIELDS = ("critic_loss", "wasserstein", "gradient_penalty", "generator_loss")
 
 
 class GanModel:
@@ -109,7 +58,7 @@ class GanModel:
     def fit(self, data_dir, ckpt_dir, cfg, state_dir) -> dict:
         import keras
 
-        from models.gan import checkpoint
+        from models import checkpoint
         from models.gan.data import SliceSampler, step_dataset
         from models.gan.trainer import WGANGP
 
@@ -130,7 +79,7 @@ class GanModel:
         adam = lambda: keras.optimizers.Adam(mcfg["lr"], beta_1=mcfg["beta1"],  # noqa: E731
                                              beta_2=mcfg["beta2"])
         trainer.compile(d_optimizer=adam(), g_optimizer=adam(),
-                        jit_compile=_use_jit(mcfg["jit_compile"]))
+                        jit_compile=use_jit(mcfg["jit_compile"]))
         sig = checkpoint.signature(mcfg, {"model": self.name, "backend": keras.backend.backend()})
         start = checkpoint.load(trainer, state_dir, sig)
         sampler = SliceSampler(Path(data_dir) / "manifest.csv", self.length(mcfg))
@@ -139,8 +88,8 @@ class GanModel:
         began = time.perf_counter()
         if start < steps:
             trainer.fit(data, epochs=steps // log_every, initial_epoch=start // log_every,
-                        verbose=2, callbacks=_callbacks(trainer, state_dir, start, log_every,
-                                                        ckpt_every, sig))
+                        verbose=2, callbacks=run_callbacks(trainer, state_dir, start, log_every,
+                                                           ckpt_every, sig, CURVE_FIELDS))
         if start < steps and steps % ckpt_every:
             checkpoint.save(trainer, state_dir, steps, sig)
         with atomic_path(Path(ckpt_dir) / "generator.npz") as tmp:
