@@ -10,6 +10,7 @@ A model is a class with
   ``sample(ckpt_dir, n, seed, cfg)``
                       -> float32 (n, clip length) in [-1, 1], the same for the same seed
   ``interpolate(ckpt_dir, seed)`` (optional) -> (samples,) audio of a walk through latent space
+  ``long_form(ckpt_dir, seed, seconds)`` (optional) -> (samples,) a piece of that length
 Rules never name a model: they call ``train`` and ``generate`` below with the ``{model}``
 wildcard. Entries are import strings, so listing a Keras model costs nothing until it is used.
 """
@@ -31,6 +32,7 @@ MODELS = {
     "wavegan": "models.gan.model:WaveGAN",           # WaveGAN, 16384 samples
     "wavegan_long": "models.gan.model:WaveGANLong",  # WaveGAN, 65536 samples
     "specgan": "models.gan.model:SpecGAN",           # SpecGAN, 128x128 spectrograms
+    "notes_lstm": "models.seq.notes_lstm:NotesLSTM",  # LSTM over note tokens, rendered
 }
 BASELINES = ("real_heldout", "train_copy", "noise")
 
@@ -82,8 +84,10 @@ def sample(name: str, ckpt_dir, n: int, seed: int, cfg: dict) -> np.ndarray:
     return clips
 
 
-def generate(name: str, ckpt_dir, out_dir, n: int, seed: int, cfg: dict) -> list[str]:
-    """Write ``clip_000.wav`` ... and ``clips.json`` into ``out_dir`` atomically."""
+def generate(name: str, ckpt_dir, out_dir, n: int, seed: int, cfg: dict, n_long: int = 0,
+             long_seconds: float = 30.0) -> list[str]:
+    """Write ``clip_000.wav`` ... and ``clips.json`` into ``out_dir`` atomically, plus
+    ``interpolation.wav`` and ``long_000.wav`` ... for models that make them."""
     start = time.perf_counter()
     clips = sample(name, ckpt_dir, n, seed, cfg)
     seconds = time.perf_counter() - start
@@ -94,6 +98,10 @@ def generate(name: str, ckpt_dir, out_dir, n: int, seed: int, cfg: dict) -> list
             audio.write_wav(tmp / fname, clip)
         if hasattr(model, "interpolate"):
             audio.write_wav(tmp / "interpolation.wav", model.interpolate(Path(ckpt_dir), seed))
+        if hasattr(model, "long_form"):
+            for i in range(n_long):
+                audio.write_wav(tmp / f"long_{i:03d}.wav",
+                                model.long_form(Path(ckpt_dir), seed + 1000 + i, long_seconds))
         write_json(tmp / "clips.json", {"model": name, "seed": seed, "clips": names,
                                         "sample_rate": cfg["sample_rate"],
                                         "generate_s": seconds})

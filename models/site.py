@@ -94,7 +94,7 @@ def training_line(meta: dict) -> str:
 
 def model_page(model: str, row: dict, clip_names: list[str], n_players: int,
                meta: dict | None = None, curves: bool = False,
-               interpolation: bool = False) -> str:
+               interpolation: bool = False, long_pieces: tuple = ()) -> str:
     page = f"models/{model}.md"
     lines = [GENERATED, f"# {model}", "", describe(model), "", training_line(meta or {}), "",
              f"**FD (log-mel)**: {row['fd']:.2f}, 95% interval [{row['ci_low']:.2f}, "
@@ -107,6 +107,11 @@ def model_page(model: str, row: dict, clip_names: list[str], n_players: int,
         lines += ["", "A walk between two random latents (spherical interpolation), clip by "
                   "clip:", "", audio_tag(page, f"audio/{model}/interpolation.wav",
                                          f"{model}: latent interpolation")]
+    if long_pieces:
+        lines += ["", "## Long-form pieces", "",
+                  "Generated in one go, not stitched from clips:", ""]
+        lines += [audio_tag(page, f"audio/{model}/{name}", f"{model}: {name}")
+                  for name in long_pieces]
     if curves:
         lines += ["", "## Training curves", "",
                   f"![training curves of {model}](../img/{model}/curves.png)"]
@@ -149,7 +154,9 @@ def build_pages(inputs, src_dir, preset: str, models: list[str], n_players: int,
                 inputs.spectrograms):
             names = read_json(Path(samples) / "clips.json")["clips"]
             (docs / "audio" / model).mkdir(parents=True)
-            extra = ["interpolation.wav"] if (Path(samples) / "interpolation.wav").is_file() else []
+            interp = (Path(samples) / "interpolation.wav").is_file()
+            long_pieces = tuple(sorted(p.name for p in Path(samples).glob("long_*.wav")))
+            extra = (["interpolation.wav"] if interp else []) + list(long_pieces)
             for name in names[:n_players] + extra:
                 shutil.copy(Path(samples) / name, docs / "audio" / model / name)
             (docs / "img" / model).mkdir(parents=True)
@@ -159,6 +166,6 @@ def build_pages(inputs, src_dir, preset: str, models: list[str], n_players: int,
                 shutil.copy(curves[model], docs / "img" / model / "curves.png")
             (docs / "models" / f"{model}.md").write_text(model_page(
                 model, read_json(metrics), names, n_players, read_json(Path(ckpt) / "model.json"),
-                curves=model in curves, interpolation=bool(extra)))
+                curves=model in curves, interpolation=interp, long_pieces=long_pieces))
         (tmp / "mkdocs.yml").write_text(yaml.safe_dump(mkdocs_config(src_dir, models, preset),
                                                        sort_keys=False))

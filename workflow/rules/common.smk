@@ -42,7 +42,8 @@ def prepare_inputs(wildcards):
 
 def model_needs(wildcards):
     """Data targets a model trains on beyond the clips (see `needs` in models/registry.py)."""
-    targets = {"stft_moments": rules.stft_moments.output.moments}
+    targets = {"stft_moments": rules.stft_moments.output.moments,
+               "note_tokens": rules.note_tokens.output.tokens}
     return {need: targets[need] for need in get_model(wildcards.model).needs}
 
 

@@ -72,3 +72,17 @@ rule stft_moments:
         "../../environment.yml"
     script:
         "../scripts/stft_moments.py"
+
+
+rule note_tokens:
+    input:
+        manifest=rules.prepare_data.output.manifest,
+    output:
+        tokens=f"{R}/data/note_tokens.npz",
+    threads: workflow.cores
+    log:
+        f"{R}/logs/note_tokens.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/note_tokens.py"

@@ -37,6 +37,8 @@ rule generate:
         cfg=model_config,
         n=config["generate"]["n_clips"],
         seed=config["generate"]["seed"],
+        n_long=config["generate"]["n_long"],
+        long_seconds=config["generate"]["long_seconds"],
     resources:
         mem_mb=4000,
         runtime=30,

@@ -1,0 +1,1 @@
+"""Sequence models: the note-level LSTM over tokens of the Bach scores (and, later, audio LSTMs)."""
