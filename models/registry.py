@@ -10,7 +10,7 @@ A model is a class with
   ``sample(ckpt_dir, n, seed, cfg)``
                       -> float32 (n, clip length) in [-1, 1], the same for the same seed
   ``interpolate(ckpt_dir, seed)`` (optional) -> (samples,) audio of a walk through latent space
-  ``long_form(ckpt_dir, seed, seconds)`` (optional) -> (samples,) a piece of that length
+  ``long_form(ckpt_dir, n, seed, seconds)`` (optional) -> (n, samples): n pieces that long
 Rules never name a model: they call ``train`` and ``generate`` below with the ``{model}``
 wildcard. Entries are import strings, so listing a Keras model costs nothing until it is used.
 """
@@ -32,6 +32,8 @@ MODELS = {
     "wavegan": "models.gan.model:WaveGAN",           # WaveGAN, 16384 samples
     "wavegan_long": "models.gan.model:WaveGANLong",  # WaveGAN, 65536 samples
     "specgan": "models.gan.model:SpecGAN",           # SpecGAN, 128x128 spectrograms
+    "lstm": "models.seq.audio_rnn:AudioLSTM",        # SampleRNN, LSTM frame tier, raw audio
+    "rnn": "models.seq.audio_rnn:AudioRNN",          # the same with a plain RNN cell
     "notes_lstm": "models.seq.notes_lstm:NotesLSTM",  # LSTM over note tokens, rendered
 }
 BASELINES = ("real_heldout", "train_copy", "noise")
@@ -98,10 +100,10 @@ def generate(name: str, ckpt_dir, out_dir, n: int, seed: int, cfg: dict, n_long:
             audio.write_wav(tmp / fname, clip)
         if hasattr(model, "interpolate"):
             audio.write_wav(tmp / "interpolation.wav", model.interpolate(Path(ckpt_dir), seed))
-        if hasattr(model, "long_form"):
-            for i in range(n_long):
-                audio.write_wav(tmp / f"long_{i:03d}.wav",
-                                model.long_form(Path(ckpt_dir), seed + 1000 + i, long_seconds))
+        if hasattr(model, "long_form") and n_long:
+            pieces = model.long_form(Path(ckpt_dir), n_long, seed + 1000, long_seconds)
+            for i, piece in enumerate(pieces):
+                audio.write_wav(tmp / f"long_{i:03d}.wav", piece)
         write_json(tmp / "clips.json", {"model": name, "seed": seed, "clips": names,
                                         "sample_rate": cfg["sample_rate"],
                                         "generate_s": seconds})

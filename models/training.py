@@ -60,3 +60,48 @@ def run_callbacks(trainer, state_dir: Path, start_step: int, log_every: int, ckp
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(state_dir / "tensorboard"),
                                                      update_freq="epoch"))
     return callbacks
+
+
+def fit_resumable(trainer, make_data, name: str, mcfg: dict, state_dir, fields: tuple) -> int:
+    """fit() ``trainer`` to ``mcfg["steps"]`` steps, resuming from ``state_dir`` when its saved
+    state comes from the same settings; returns the step it started from.
+
+    ``make_data(first_epoch)`` gives the PyDataset of batches from that epoch on; one epoch is
+    ``log_every`` steps, the state is saved every ``checkpoint_every`` steps and at the end.
+    """
+    import keras
+
+    from models import checkpoint
+
+    steps, log_every, ckpt_every = mcfg["steps"], mcfg["log_every"], mcfg["checkpoint_every"]
+    if steps % log_every or ckpt_every % log_every:
+        raise ValueError(f"config key {name}: steps ({steps}) and checkpoint_every "
+                         f"({ckpt_every}) must be multiples of log_every ({log_every})")
+    state_dir = Path(state_dir)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    sig = checkpoint.signature(mcfg, {"model": name, "backend": keras.backend.backend()})
+    start = checkpoint.load(trainer, state_dir, sig)
+    if start < steps:
+        trainer.fit(make_data(start // log_every), epochs=steps // log_every,
+                    initial_epoch=start // log_every, verbose=2,
+                    callbacks=run_callbacks(trainer, state_dir, start, log_every, ckpt_every,
+                                            sig, fields))
+        if steps % ckpt_every:
+            checkpoint.save(trainer, state_dir, steps, sig)
+    return start
+
+
+def save_weights(model, path) -> None:
+    """A model's weights as one .npz (arr_0, arr_1, ... in get_weights() order), atomically."""
+    import numpy as np
+
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, *[np.asarray(w, np.float32) for w in model.get_weights()])
+
+
+def load_weights(model, path) -> None:
+    import numpy as np
+
+    with np.load(path) as saved:
+        model.set_weights([saved[f"arr_{i}"] for i in range(len(saved.files))])

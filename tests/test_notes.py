@@ -78,8 +78,8 @@ def test_train_lowers_loss_resumes_and_samples_reproducibly(tmp_path, token_dir)
     assert a.shape == (3, cfg["clips"]["length"])
     assert np.array_equal(a, registry.sample("notes_lstm", ckpt, 3, seed=5, cfg=cfg))
     assert not np.array_equal(a, registry.sample("notes_lstm", ckpt, 3, seed=6, cfg=cfg))
-    piece = registry.get("notes_lstm").long_form(ckpt, seed=1, seconds=30.0)
-    assert piece.shape == (30 * 16000,)
+    pieces = registry.get("notes_lstm").long_form(ckpt, 2, seed=1, seconds=30.0)
+    assert pieces.shape == (2, 30 * 16000)
     meta = json.loads((ckpt / "model.json").read_text())
     assert meta["train_tokens"] > 1000
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from models.io import atomic_path, read_json, write_json
-from models.training import run_callbacks, use_jit
+from models.training import fit_resumable, load_weights, save_weights, use_jit
 
 CURVE_FIELDS = ("critic_loss", "wasserstein", "gradient_penalty", "generator_loss")
 
@@ -58,17 +58,10 @@ class GanModel:
     def fit(self, data_dir, ckpt_dir, cfg, state_dir) -> dict:
         import keras
 
-        from models import checkpoint
         from models.gan.data import SliceSampler, step_dataset
         from models.gan.trainer import WGANGP
 
         mcfg = cfg[self.name]
-        steps, log_every, ckpt_every = mcfg["steps"], mcfg["log_every"], mcfg["checkpoint_every"]
-        if steps % log_every or ckpt_every % log_every:
-            raise ValueError(f"config key {self.name}: steps ({steps}) and checkpoint_every "
-                             f"({ckpt_every}) must be multiples of log_every ({log_every})")
-        state_dir = Path(state_dir)
-        state_dir.mkdir(parents=True, exist_ok=True)
         if mcfg["mixed_precision"]:
             keras.mixed_precision.set_dtype_policy("mixed_bfloat16")
         aux = self.prepare(Path(data_dir), Path(ckpt_dir))
@@ -80,24 +73,17 @@ class GanModel:
                                              beta_2=mcfg["beta2"])
         trainer.compile(d_optimizer=adam(), g_optimizer=adam(),
                         jit_compile=use_jit(mcfg["jit_compile"]))
-        sig = checkpoint.signature(mcfg, {"model": self.name, "backend": keras.backend.backend()})
-        start = checkpoint.load(trainer, state_dir, sig)
         sampler = SliceSampler(Path(data_dir) / "manifest.csv", self.length(mcfg))
-        data = step_dataset(sampler, lambda a: self.to_critic(a, aux), mcfg["seed"],
-                            mcfg["n_critic"], mcfg["batch"], log_every, start // log_every)
         began = time.perf_counter()
-        if start < steps:
-            trainer.fit(data, epochs=steps // log_every, initial_epoch=start // log_every,
-                        verbose=2, callbacks=run_callbacks(trainer, state_dir, start, log_every,
-                                                           ckpt_every, sig, CURVE_FIELDS))
-        if start < steps and steps % ckpt_every:
-            checkpoint.save(trainer, state_dir, steps, sig)
-        with atomic_path(Path(ckpt_dir) / "generator.npz") as tmp:
-            with open(tmp, "wb") as fh:
-                np.savez(fh, *[np.asarray(w, np.float32) for w in generator.get_weights()])
-        shutil.copy(state_dir / "curves.csv", Path(ckpt_dir) / "curves.csv")
+        start = fit_resumable(
+            trainer, lambda first: step_dataset(sampler, lambda a: self.to_critic(a, aux),
+                                                mcfg["seed"], mcfg["n_critic"], mcfg["batch"],
+                                                mcfg["log_every"], first),
+            self.name, mcfg, state_dir, CURVE_FIELDS)
+        save_weights(generator, Path(ckpt_dir) / "generator.npz")
+        shutil.copy(Path(state_dir) / "curves.csv", Path(ckpt_dir) / "curves.csv")
         write_json(Path(ckpt_dir) / "network.json", {k: mcfg[k] for k in sorted(mcfg)})
-        return {"steps": steps, "resumed_from": start, "backend": keras.backend.backend(),
+        return {"steps": mcfg["steps"], "resumed_from": start, "backend": keras.backend.backend(),
                 "fit_s": time.perf_counter() - began, "clip_length": self.length(mcfg),
                 "parameters": {"generator": generator.count_params(),
                                "critic": critic.count_params()}}
@@ -105,8 +91,7 @@ class GanModel:
     def _generator(self, ckpt_dir):
         mcfg = read_json(Path(ckpt_dir) / "network.json")
         generator = self.generator_only(mcfg)
-        with np.load(Path(ckpt_dir) / "generator.npz") as saved:
-            generator.set_weights([saved[f"arr_{i}"] for i in range(len(saved.files))])
+        load_weights(generator, Path(ckpt_dir) / "generator.npz")
         return generator, mcfg
 
     def _render(self, ckpt_dir, z: np.ndarray) -> np.ndarray:

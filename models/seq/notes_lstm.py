@@ -20,7 +20,7 @@ import numpy as np
 
 from models.io import atomic_path, read_json, write_json
 from models.seq import notes
-from models.training import run_callbacks, use_jit
+from models.training import fit_resumable, save_weights, use_jit
 
 
 def build_model(emb: int = 128, units: int = 256, layers: int = 2):
@@ -134,15 +134,7 @@ class NotesLSTM:
     def fit(self, data_dir, ckpt_dir, cfg, state_dir) -> dict:
         import keras
 
-        from models import checkpoint
-
         mcfg = cfg[self.name]
-        steps, log_every, ckpt_every = mcfg["steps"], mcfg["log_every"], mcfg["checkpoint_every"]
-        if steps % log_every or ckpt_every % log_every:
-            raise ValueError(f"config key {self.name}: steps ({steps}) and checkpoint_every "
-                             f"({ckpt_every}) must be multiples of log_every ({log_every})")
-        state_dir = Path(state_dir)
-        state_dir.mkdir(parents=True, exist_ok=True)
         with np.load(Path(data_dir) / "note_tokens.npz") as z:
             stream = z["train"].astype(np.int32)
         window = mcfg["window"]
@@ -155,24 +147,16 @@ class NotesLSTM:
                       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                       jit_compile=use_jit(mcfg["jit_compile"]))
         model.optimizer.build(model.trainable_variables)
-        sig = checkpoint.signature(mcfg, {"model": self.name, "backend": keras.backend.backend()})
-        start = checkpoint.load(model, state_dir, sig)
-        data = _windows(stream, window, mcfg["batch"], mcfg["seed"], log_every,
-                        start // log_every)
         began = time.perf_counter()
-        if start < steps:
-            model.fit(data, epochs=steps // log_every, initial_epoch=start // log_every,
-                      verbose=2, callbacks=run_callbacks(model, state_dir, start, log_every,
-                                                         ckpt_every, sig, ("loss",)))
-        if start < steps and steps % ckpt_every:
-            checkpoint.save(model, state_dir, steps, sig)
-        with atomic_path(Path(ckpt_dir) / "weights.npz") as tmp:
-            with open(tmp, "wb") as fh:
-                np.savez(fh, *[np.asarray(w, np.float32) for w in model.get_weights()])
-        shutil.copy(state_dir / "curves.csv", Path(ckpt_dir) / "curves.csv")
+        start = fit_resumable(
+            model, lambda first: _windows(stream, window, mcfg["batch"], mcfg["seed"],
+                                          mcfg["log_every"], first),
+            self.name, mcfg, state_dir, ("loss",))
+        save_weights(model, Path(ckpt_dir) / "weights.npz")
+        shutil.copy(Path(state_dir) / "curves.csv", Path(ckpt_dir) / "curves.csv")
         write_json(Path(ckpt_dir) / "network.json", {k: mcfg[k] for k in sorted(mcfg)})
         print(f"trained on {len(stream)} tokens", file=sys.stderr)
-        return {"steps": steps, "resumed_from": start, "backend": keras.backend.backend(),
+        return {"steps": mcfg["steps"], "resumed_from": start, "backend": keras.backend.backend(),
                 "fit_s": time.perf_counter() - began, "parameters": {
                     "network": model.count_params()}, "train_tokens": int(len(stream))}
 
@@ -188,10 +172,10 @@ class NotesLSTM:
         seqs = sample_tokens(net, n, length / 16000 + 0.5, seed, mcfg["temperature"])
         return np.stack([notes.render(s, length / 16000) for s in seqs])
 
-    def long_form(self, ckpt_dir, seed, seconds: float) -> np.ndarray:
+    def long_form(self, ckpt_dir, n, seed, seconds: float) -> np.ndarray:
         net, mcfg = self._net(ckpt_dir)
-        seq = sample_tokens(net, 1, seconds, seed, mcfg["temperature"])[0]
-        return notes.render(seq, seconds)
+        seqs = sample_tokens(net, n, seconds, seed, mcfg["temperature"])
+        return np.stack([notes.render(s, seconds) for s in seqs])
 
 
 def _windows(stream, window, batch, seed, steps_per_epoch, first_epoch):
