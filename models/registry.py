@@ -11,6 +11,8 @@ A model is a class with
                       -> float32 (n, clip length) in [-1, 1], the same for the same seed
   ``interpolate(ckpt_dir, seed)`` (optional) -> (samples,) audio of a walk through latent space
   ``long_form(ckpt_dir, n, seed, seconds)`` (optional) -> (n, samples): n pieces that long
+  ``sample_info`` (optional) a dict of figures about the last ``sample`` call, kept in
+                      the samples' clips.json and shown on the model's page
 Rules never name a model: they call ``train`` and ``generate`` below with the ``{model}``
 wildcard. Entries are import strings, so listing a Keras model costs nothing until it is used.
 """
@@ -34,6 +36,8 @@ MODELS = {
     "specgan": "models.gan.model:SpecGAN",           # SpecGAN, 128x128 spectrograms
     "lstm": "models.seq.audio_rnn:AudioLSTM",        # SampleRNN, LSTM frame tier, raw audio
     "rnn": "models.seq.audio_rnn:AudioRNN",          # the same with a plain RNN cell
+    "lstm_seed": "models.seq.seed_lstm:SeedLSTM",    # the seed's LSTM, free-running
+    "lstm_seed_teacher": "models.seq.seed_lstm:SeedLSTMTeacherForced",  # ... as the seed judged it
     "notes_lstm": "models.seq.notes_lstm:NotesLSTM",  # LSTM over note tokens, rendered
 }
 BASELINES = ("real_heldout", "train_copy", "noise")
@@ -76,10 +80,11 @@ def load_meta(name: str, ckpt_dir) -> dict:
     return meta
 
 
-def sample(name: str, ckpt_dir, n: int, seed: int, cfg: dict) -> np.ndarray:
+def sample(name: str, ckpt_dir, n: int, seed: int, cfg: dict, model=None) -> np.ndarray:
     """(n, clip length) float32 clips from a trained checkpoint."""
     meta = load_meta(name, ckpt_dir)
-    clips = np.asarray(get(name).sample(Path(ckpt_dir), n, seed, cfg), dtype=np.float32)
+    model = model or get(name)
+    clips = np.asarray(model.sample(Path(ckpt_dir), n, seed, cfg), dtype=np.float32)
     expected = (n, meta["clip_length"])
     if clips.shape != expected:
         raise ValueError(f"model '{name}' returned clips of shape {clips.shape}, expected {expected}")
@@ -90,11 +95,11 @@ def generate(name: str, ckpt_dir, out_dir, n: int, seed: int, cfg: dict, n_long:
              long_seconds: float = 30.0) -> list[str]:
     """Write ``clip_000.wav`` ... and ``clips.json`` into ``out_dir`` atomically, plus
     ``interpolation.wav`` and ``long_000.wav`` ... for models that make them."""
+    model = get(name)
     start = time.perf_counter()
-    clips = sample(name, ckpt_dir, n, seed, cfg)
+    clips = sample(name, ckpt_dir, n, seed, cfg, model=model)
     seconds = time.perf_counter() - start
     names = [f"clip_{i:03d}.wav" for i in range(n)]
-    model = get(name)
     with atomic_dir(out_dir) as tmp:
         for fname, clip in zip(names, clips):
             audio.write_wav(tmp / fname, clip)
@@ -106,7 +111,8 @@ def generate(name: str, ckpt_dir, out_dir, n: int, seed: int, cfg: dict, n_long:
                 audio.write_wav(tmp / f"long_{i:03d}.wav", piece)
         write_json(tmp / "clips.json", {"model": name, "seed": seed, "clips": names,
                                         "sample_rate": cfg["sample_rate"],
-                                        "generate_s": seconds})
+                                        "generate_s": seconds,
+                                        "info": getattr(model, "sample_info", {})})
     return names
 
 

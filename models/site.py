@@ -94,9 +94,12 @@ def training_line(meta: dict) -> str:
 
 def model_page(model: str, row: dict, clip_names: list[str], n_players: int,
                meta: dict | None = None, curves: bool = False,
-               interpolation: bool = False, long_pieces: tuple = ()) -> str:
+               interpolation: bool = False, long_pieces: tuple = (), info: dict | None = None
+               ) -> str:
     page = f"models/{model}.md"
+    figures = "; ".join(f"{k}: **{v:.3g}**" for k, v in (info or {}).items())
     lines = [GENERATED, f"# {model}", "", describe(model), "", training_line(meta or {}), "",
+             figures, "",
              f"**FD (log-mel)**: {row['fd']:.2f}, 95% interval [{row['ci_low']:.2f}, "
              f"{row['ci_high']:.2f}], from {row['n_clips']} clips against {row['n_reference']} "
              "held-out reference clips.", "", "## Listen", "",
@@ -152,7 +155,8 @@ def build_pages(inputs, src_dir, preset: str, models: list[str], n_players: int,
         for model, metrics, samples, ckpt, wave, spec in zip(
                 models, inputs.metrics, inputs.samples, inputs.checkpoints, inputs.waveplots,
                 inputs.spectrograms):
-            names = read_json(Path(samples) / "clips.json")["clips"]
+            listing = read_json(Path(samples) / "clips.json")
+            names = listing["clips"]
             (docs / "audio" / model).mkdir(parents=True)
             interp = (Path(samples) / "interpolation.wav").is_file()
             long_pieces = tuple(sorted(p.name for p in Path(samples).glob("long_*.wav")))
@@ -166,6 +170,7 @@ def build_pages(inputs, src_dir, preset: str, models: list[str], n_players: int,
                 shutil.copy(curves[model], docs / "img" / model / "curves.png")
             (docs / "models" / f"{model}.md").write_text(model_page(
                 model, read_json(metrics), names, n_players, read_json(Path(ckpt) / "model.json"),
-                curves=model in curves, interpolation=interp, long_pieces=long_pieces))
+                curves=model in curves, interpolation=interp, long_pieces=long_pieces,
+                info=listing.get("info")))
         (tmp / "mkdocs.yml").write_text(yaml.safe_dump(mkdocs_config(src_dir, models, preset),
                                                        sort_keys=False))

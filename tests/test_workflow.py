@@ -11,7 +11,7 @@ import yaml
 from conftest import ROOT, run_snakemake
 
 MODELS = ("real_heldout", "train_copy", "noise", "wavegan", "wavegan_long", "specgan",
-          "lstm", "rnn", "notes_lstm")
+          "lstm", "rnn", "lstm_seed", "lstm_seed_teacher", "notes_lstm")
 GANS = ("wavegan", "wavegan_long", "specgan")
 
 
@@ -32,11 +32,13 @@ def test_smoke_build_is_complete_and_fast(smoke_build):
         assert "curves.png" in page and "interpolation.wav" in page
         meta = json.loads((out / "models" / model / "checkpoint" / "model.json").read_text())
         assert meta["steps"] == 4 and meta["backend"] == "tensorflow"
-    for model in ("lstm", "rnn", "notes_lstm"):  # smoke's long form: one 4 s piece
+    for model in ("lstm", "rnn", "lstm_seed", "notes_lstm"):  # smoke's long form: one 4 s piece
         long_pieces = sorted((out / "samples" / model).glob("long_*.wav"))
         assert [p.name for p in long_pieces] == ["long_000.wav"]
         assert sf.info(long_pieces[0]).duration == pytest.approx(4.0)
         assert "long_000.wav" in (out / "site" / "models" / model / "index.html").read_text()
+    info = json.loads((out / "samples" / "lstm_seed_teacher" / "clips.json").read_text())["info"]
+    assert "teacher-forced MSE (audio in [-1, 1])" in info
     rows = {r["model"]: float(r["fd"]) for r in csv.DictReader(open(out / "metrics/table.csv"))}
     assert set(rows) == set(MODELS)
     assert rows["noise"] > 2 * max(rows["real_heldout"], rows["train_copy"])
