@@ -105,3 +105,26 @@ def load_weights(model, path) -> None:
 
     with np.load(path) as saved:
         model.set_weights([saved[f"arr_{i}"] for i in range(len(saved.files))])
+
+
+def step_batches(make_batch, steps_per_epoch: int, first_epoch: int):
+    """A keras PyDataset whose item i of epoch e is ``make_batch(e * steps_per_epoch + i)``:
+    every batch a function of its global step, so a resumed fit() sees what an uninterrupted
+    one would have."""
+    import keras
+
+    class StepBatches(keras.utils.PyDataset):
+        def __init__(self):
+            super().__init__(workers=1, use_multiprocessing=False)
+            self.epoch = first_epoch
+
+        def __len__(self):
+            return steps_per_epoch
+
+        def __getitem__(self, i):
+            return make_batch(self.epoch * steps_per_epoch + i)
+
+        def on_epoch_end(self):
+            self.epoch += 1
+
+    return StepBatches()

@@ -42,25 +42,9 @@ class SliceSampler:
 
 
 def step_dataset(sampler, transform, seed, n_critic, batch, steps_per_epoch, first_epoch):
-    """A keras PyDataset whose item i of epoch e is the batch of step e * steps_per_epoch + i.
+    """Batches of ``sampler`` for fit(), by global step; ``transform`` maps (n_critic, batch,
+    length) audio to the model's input layout."""
+    from models.training import step_batches
 
-    ``transform`` maps (n_critic, batch, length) audio to the critic's input layout.
-    """
-    import keras
-
-    class StepBatches(keras.utils.PyDataset):
-        def __init__(self):
-            super().__init__(workers=1, use_multiprocessing=False)
-            self.epoch = first_epoch
-
-        def __len__(self):
-            return steps_per_epoch
-
-        def __getitem__(self, i):
-            step = self.epoch * steps_per_epoch + i
-            return transform(sampler.batch(seed, step, n_critic, batch))
-
-        def on_epoch_end(self):
-            self.epoch += 1
-
-    return StepBatches()
+    return step_batches(lambda step: transform(sampler.batch(seed, step, n_critic, batch)),
+                        steps_per_epoch, first_epoch)

@@ -20,7 +20,7 @@ import numpy as np
 
 from models.io import atomic_path, read_json, write_json
 from models.seq import notes
-from models.training import fit_resumable, save_weights, use_jit
+from models.training import fit_resumable, save_weights, step_batches, use_jit
 
 
 def build_model(emb: int = 128, units: int = 256, layers: int = 2):
@@ -179,25 +179,11 @@ class NotesLSTM:
 
 
 def _windows(stream, window, batch, seed, steps_per_epoch, first_epoch):
-    """A PyDataset of (tokens, next tokens) windows, each batch a function of (seed, step)."""
-    import keras
+    """(tokens, next tokens) windows of the token stream, each batch a function of (seed, step)."""
+    def make_batch(step):
+        rng = np.random.default_rng([seed, step])
+        starts = rng.integers(0, len(stream) - window - 1, batch)
+        chunk = stream[starts[:, None] + np.arange(window + 1)[None, :]]
+        return chunk[:, :-1], chunk[:, 1:]
 
-    class Windows(keras.utils.PyDataset):
-        def __init__(self):
-            super().__init__(workers=1, use_multiprocessing=False)
-            self.epoch = first_epoch
-
-        def __len__(self):
-            return steps_per_epoch
-
-        def __getitem__(self, i):
-            rng = np.random.default_rng([seed, self.epoch * steps_per_epoch + i])
-            starts = rng.integers(0, len(stream) - window - 1, batch)
-            idx = starts[:, None] + np.arange(window + 1)[None, :]
-            chunk = stream[idx]
-            return chunk[:, :-1], chunk[:, 1:]
-
-        def on_epoch_end(self):
-            self.epoch += 1
-
-    return Windows()
+    return step_batches(make_batch, steps_per_epoch, first_epoch)
