@@ -13,7 +13,8 @@ Training (teacher forcing) sees chunks of T samples plus the F before them:
 Gradients are truncated at the chunk (the recurrent state starts at zero in each chunk).
 
 Generation runs free, sample by sample, inside one compiled loop (keras.ops.fori_loop under
-jax.jit / tf.function; a plain loop on PyTorch), from F samples of silence.
+jax.jit / tf.function; a plain loop on PyTorch), from F samples of silence: an outer loop over
+frames runs the frame tier, an inner loop over the frame's samples runs the sample tier.
 """
 from __future__ import annotations
 
@@ -104,37 +105,37 @@ def _pick(ops, logits, u, temperature):
 
 
 def generate_loop(w: Weights, noise, frame: int, temperature: float = 1.0):
-    """Free-running generation in keras.ops: noise (L, b) uniforms -> ids (b, L).
-
-    One fori_loop over samples; every F samples the frame tier steps once on the last frame.
-    """
+    """Free-running generation in keras.ops: noise (L, b) uniforms -> ids (b, L), L a multiple
+    of ``frame``. An outer fori_loop steps the frame tier once per frame; an inner one draws
+    that frame's samples one by one."""
     from keras import ops
 
     length, batch = noise.shape
     units = w.cell_recurrent.shape[0]
     hidden = w.mlp_w.shape[0]
 
-    def body(p, carry):
-        window, h, c, cond_block, out = carry
-        new_frame = ops.equal(p % frame, 0)
+    def frame_body(j, carry):
+        window, h, c, out = carry
         x = ops.matmul(mulaw_decode(ops, window), w.frame_in_w) + w.frame_in_b
-        h_new, (h2, c2) = _cell(ops, w, x, (h, c))
+        h_new, (h, c) = _cell(ops, w, x, (h, c))
         block = ops.reshape(ops.matmul(h_new, w.frame_out_w) + w.frame_out_b,
-                            (batch, frame, hidden))
-        h = ops.where(new_frame, h2, h)
-        c = ops.where(new_frame, c2, c)
-        cond_block = ops.where(new_frame, block, cond_block)
-        cond = ops.take(cond_block, p % frame, axis=1)
-        logits = _sample_logits(ops, w, window, cond)
-        level = _pick(ops, logits, ops.take(noise, p, axis=0), temperature)
-        window = ops.concatenate([window[:, 1:], level[:, None]], axis=1)
-        out = ops.slice_update(out, (0, p), level[:, None])
-        return window, h, c, cond_block, out
+                            (batch, frame, hidden))                       # (b, F, S)
+
+        def sample_body(k, inner):
+            window, out = inner
+            p = j * frame + k
+            logits = _sample_logits(ops, w, window, ops.take(block, k, axis=1))
+            level = _pick(ops, logits, ops.take(noise, p, axis=0), temperature)
+            window = ops.concatenate([window[:, 1:], level[:, None]], axis=1)
+            return window, ops.slice_update(out, (0, p), level[:, None])
+
+        window, out = ops.fori_loop(0, frame, sample_body, (window, out))
+        return window, h, c, out
 
     carry = (ops.full((batch, frame), mulaw.SILENCE, "int32"),
              ops.zeros((batch, units)), ops.zeros((batch, units)),
-             ops.zeros((batch, frame, hidden)), ops.zeros((batch, length), "int32"))
-    return ops.fori_loop(0, length, body, carry)[-1]
+             ops.zeros((batch, length), "int32"))
+    return ops.fori_loop(0, length // frame, frame_body, carry)[-1]
 
 
 def mulaw_decode(ops, q):
@@ -164,10 +165,11 @@ def generate(model, n: int, length: int, seed: int, frame: int, temperature: flo
     from keras import ops
 
     w = Weights(model, convert=lambda a: ops.convert_to_tensor(a))
-    noise = np.random.default_rng(seed).random((length, n)).astype(np.float32)
+    padded = -(-length // frame) * frame                                   # whole frames
+    noise = np.random.default_rng(seed).random((padded, n)).astype(np.float32)
     run = compiled(lambda u: generate_loop(w, u, frame, temperature))
     ids = ops.convert_to_numpy(run(ops.convert_to_tensor(noise)))
-    return mulaw.decode(ids)
+    return mulaw.decode(ids[:, :length])
 
 
 def reference_generate(model, noise: np.ndarray, frame: int, temperature: float = 1.0,
