@@ -105,7 +105,7 @@ def generate(name: str, ckpt_dir, out_dir, n: int, seed: int, cfg: dict, n_long:
             audio.write_wav(tmp / fname, clip)
         if hasattr(model, "interpolate"):
             audio.write_wav(tmp / "interpolation.wav", model.interpolate(Path(ckpt_dir), seed))
-        if hasattr(model, "long_form") and n_long:
+        if getattr(model, "long_form", None) and n_long:
             pieces = model.long_form(Path(ckpt_dir), n_long, seed + 1000, long_seconds)
             for i, piece in enumerate(pieces):
                 audio.write_wav(tmp / f"long_{i:03d}.wav", piece)

@@ -87,7 +87,7 @@ def training_line(meta: dict) -> str:
         return ""
     params = meta.get("parameters", {})
     counts = ", ".join(f"{k} {v:,}" for k, v in params.items())
-    return (f"Trained for **{meta['steps']:,}** generator steps on the {meta['backend']} backend "
+    return (f"Trained for **{meta['steps']:,}** steps on the {meta['backend']} backend "
             f"in {meta['train_s'] / 60:.1f} min ({counts} parameters); "
             f"clips of {meta['clip_length']:,} samples.")
 

@@ -37,6 +37,7 @@ def test_smoke_build_is_complete_and_fast(smoke_build):
         assert [p.name for p in long_pieces] == ["long_000.wav"]
         assert sf.info(long_pieces[0]).duration == pytest.approx(4.0)
         assert "long_000.wav" in (out / "site" / "models" / model / "index.html").read_text()
+    assert not list((out / "samples" / "lstm_seed_teacher").glob("long_*.wav"))
     info = json.loads((out / "samples" / "lstm_seed_teacher" / "clips.json").read_text())["info"]
     assert "teacher-forced MSE (audio in [-1, 1])" in info
     rows = {r["model"]: float(r["fd"]) for r in csv.DictReader(open(out / "metrics/table.csv"))}

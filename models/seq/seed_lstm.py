@@ -162,6 +162,7 @@ class SeedLSTMTeacherForced(SeedLSTM):
     construction: it is fed the answer."""
 
     name = "lstm_seed_teacher"
+    long_form = None  # teacher forcing only replays audio it is fed; no piece of its own
 
     def sample(self, ckpt_dir, n, seed, cfg) -> np.ndarray:
         real = self._heldout(ckpt_dir, n, seed)
