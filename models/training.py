@@ -128,3 +128,23 @@ def step_batches(make_batch, steps_per_epoch: int, first_epoch: int):
             self.epoch += 1
 
     return StepBatches()
+
+
+def compile_supervised(model, mcfg: dict, loss) -> None:
+    """Adam at ``mcfg["lr"]`` and ``loss``, with its variables built so a saved state can load."""
+    import keras
+
+    model.compile(optimizer=keras.optimizers.Adam(mcfg["lr"]), loss=loss,
+                  jit_compile=use_jit(mcfg["jit_compile"]))
+    model.optimizer.build(model.trainable_variables)
+
+
+def write_checkpoint(model, ckpt_dir, state_dir, mcfg: dict, weights: str) -> None:
+    """What generation needs: ``weights`` (.npz of ``model``), the curves and the settings."""
+    import shutil
+
+    from models.io import write_json
+
+    save_weights(model, Path(ckpt_dir) / weights)
+    shutil.copy(Path(state_dir) / "curves.csv", Path(ckpt_dir) / "curves.csv")
+    write_json(Path(ckpt_dir) / "network.json", {k: mcfg[k] for k in sorted(mcfg)})

@@ -1,6 +1,6 @@
 """WaveGAN and SpecGAN as registry models: train (checkpointed, resumable) and generate.
 
-Each step of training draws ``n_critic`` real batches (models/gan/data.py), the trainer runs
+Each step of training draws ``n_critic`` real batches (models/data/slices.py), the trainer runs
 ``n_critic`` critic updates and one generator update (models/gan/steps.py). An "epoch" of fit()
 is ``log_every`` steps: one row of the training curves. The full training state is saved every
 ``checkpoint_every`` steps into ``state_dir``; a rerun after a kill resumes from it.
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from models.io import atomic_path, read_json, write_json
-from models.training import fit_resumable, load_weights, save_weights, use_jit
+from models.io import atomic_path, read_json
+from models.training import fit_resumable, load_weights, use_jit, write_checkpoint
 
 CURVE_FIELDS = ("critic_loss", "wasserstein", "gradient_penalty", "generator_loss")
 
@@ -58,7 +58,7 @@ class GanModel:
     def fit(self, data_dir, ckpt_dir, cfg, state_dir) -> dict:
         import keras
 
-        from models.gan.data import SliceSampler, step_dataset
+        from models.data.slices import SliceSampler, step_dataset
         from models.gan.trainer import WGANGP
 
         mcfg = cfg[self.name]
@@ -80,9 +80,7 @@ class GanModel:
                                                 mcfg["seed"], mcfg["n_critic"], mcfg["batch"],
                                                 mcfg["log_every"], first),
             self.name, mcfg, state_dir, CURVE_FIELDS)
-        save_weights(generator, Path(ckpt_dir) / "generator.npz")
-        shutil.copy(Path(state_dir) / "curves.csv", Path(ckpt_dir) / "curves.csv")
-        write_json(Path(ckpt_dir) / "network.json", {k: mcfg[k] for k in sorted(mcfg)})
+        write_checkpoint(generator, ckpt_dir, state_dir, mcfg, "generator.npz")
         return {"steps": mcfg["steps"], "resumed_from": start, "backend": keras.backend.backend(),
                 "fit_s": time.perf_counter() - began, "clip_length": self.length(mcfg),
                 "parameters": {"generator": generator.count_params(),

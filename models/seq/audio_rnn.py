@@ -6,15 +6,14 @@ the frame tier is the ``cell`` config switch (default: the model's name).
 """
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
 import numpy as np
 
-from models.io import read_json, write_json
+from models.io import read_json
 from models.seq import mulaw, samplernn
-from models.training import fit_resumable, load_weights, save_weights, use_jit
+from models.training import compile_supervised, fit_resumable, load_weights, write_checkpoint
 
 
 class AudioLSTM:
@@ -36,16 +35,14 @@ class AudioLSTM:
     def fit(self, data_dir, ckpt_dir, cfg, state_dir) -> dict:
         import keras
 
-        from models.gan.data import SliceSampler, step_dataset
+        from models.data.slices import SliceSampler, step_dataset
 
         mcfg = cfg[self.name]
         frame = mcfg["frame"]
         keras.utils.set_random_seed(mcfg["seed"])
         model = self._build(mcfg)
-        model.compile(optimizer=keras.optimizers.Adam(mcfg["lr"]),
-                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                      jit_compile=use_jit(mcfg["jit_compile"]))
-        model.optimizer.build(model.trainable_variables)
+        compile_supervised(model, mcfg,
+                           keras.losses.SparseCategoricalCrossentropy(from_logits=True))
         sampler = SliceSampler(Path(data_dir) / "manifest.csv", mcfg["chunk"] + frame)
 
         def batches(audio):  # (1, batch, chunk + frame) float -> (inputs, targets)
@@ -56,9 +53,7 @@ class AudioLSTM:
             model, lambda first: step_dataset(sampler, batches, mcfg["seed"], 1, mcfg["batch"],
                                               mcfg["log_every"], first),
             self.name, mcfg, state_dir, ("loss",))
-        save_weights(model, Path(ckpt_dir) / "weights.npz")
-        shutil.copy(Path(state_dir) / "curves.csv", Path(ckpt_dir) / "curves.csv")
-        write_json(Path(ckpt_dir) / "network.json", {k: mcfg[k] for k in sorted(mcfg)})
+        write_checkpoint(model, ckpt_dir, state_dir, mcfg, "weights.npz")
         return {"steps": mcfg["steps"], "resumed_from": start, "backend": keras.backend.backend(),
                 "fit_s": time.perf_counter() - began,
                 "parameters": {"network": model.count_params()}}

@@ -11,16 +11,16 @@ training pieces' token stream.
 """
 from __future__ import annotations
 
-import shutil
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from models.io import atomic_path, read_json, write_json
+from models.io import atomic_path, read_json
 from models.seq import notes
-from models.training import fit_resumable, save_weights, step_batches, use_jit
+from models.training import (compile_supervised, fit_resumable, step_batches,
+                             write_checkpoint)
 
 
 def build_model(emb: int = 128, units: int = 256, layers: int = 2):
@@ -143,18 +143,14 @@ class NotesLSTM:
                              f"fewer than one window of {window}")
         keras.utils.set_random_seed(mcfg["seed"])
         model = build_model(mcfg["embedding"], mcfg["units"], mcfg["layers"])
-        model.compile(optimizer=keras.optimizers.Adam(mcfg["lr"]),
-                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                      jit_compile=use_jit(mcfg["jit_compile"]))
-        model.optimizer.build(model.trainable_variables)
+        compile_supervised(model, mcfg,
+                           keras.losses.SparseCategoricalCrossentropy(from_logits=True))
         began = time.perf_counter()
         start = fit_resumable(
             model, lambda first: _windows(stream, window, mcfg["batch"], mcfg["seed"],
                                           mcfg["log_every"], first),
             self.name, mcfg, state_dir, ("loss",))
-        save_weights(model, Path(ckpt_dir) / "weights.npz")
-        shutil.copy(Path(state_dir) / "curves.csv", Path(ckpt_dir) / "curves.csv")
-        write_json(Path(ckpt_dir) / "network.json", {k: mcfg[k] for k in sorted(mcfg)})
+        write_checkpoint(model, ckpt_dir, state_dir, mcfg, "weights.npz")
         print(f"trained on {len(stream)} tokens", file=sys.stderr)
         return {"steps": mcfg["steps"], "resumed_from": start, "backend": keras.backend.backend(),
                 "fit_s": time.perf_counter() - began, "parameters": {

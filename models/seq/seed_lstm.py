@@ -15,15 +15,14 @@ here (the seed trained one model per stereo channel at 48 kHz).
 """
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
 import numpy as np
 
 from models.data import clips as clipdata
-from models.io import read_json, write_json
-from models.training import fit_resumable, load_weights, save_weights, use_jit
+from models.io import read_json
+from models.training import compile_supervised, fit_resumable, load_weights, write_checkpoint
 
 LOOK_BACK = 3
 SCALE = 32767.0  # int16 units, as the seed fed them
@@ -114,23 +113,19 @@ class SeedLSTM:
     def fit(self, data_dir, ckpt_dir, cfg, state_dir) -> dict:
         import keras
 
-        from models.gan.data import SliceSampler, step_dataset
+        from models.data.slices import SliceSampler, step_dataset
 
         mcfg = cfg[self.name]
         keras.utils.set_random_seed(mcfg["seed"])
         model = build_model()
-        model.compile(optimizer=keras.optimizers.Adam(mcfg["lr"]), loss="mse",
-                      jit_compile=use_jit(mcfg["jit_compile"]))
-        model.optimizer.build(model.trainable_variables)
+        compile_supervised(model, mcfg, "mse")
         sampler = SliceSampler(Path(data_dir) / "manifest.csv", LOOK_BACK + 1)
         began = time.perf_counter()
         start = fit_resumable(
             model, lambda first: step_dataset(sampler, lambda a: windows(a[0]), mcfg["seed"], 1,
                                               mcfg["batch"], mcfg["log_every"], first),
             self.name, mcfg, state_dir, ("loss",))
-        save_weights(model, Path(ckpt_dir) / "weights.npz")
-        shutil.copy(Path(state_dir) / "curves.csv", Path(ckpt_dir) / "curves.csv")
-        write_json(Path(ckpt_dir) / "network.json", {k: mcfg[k] for k in sorted(mcfg)})
+        write_checkpoint(model, ckpt_dir, state_dir, mcfg, "weights.npz")
         return {"steps": mcfg["steps"], "resumed_from": start, "backend": keras.backend.backend(),
                 "fit_s": time.perf_counter() - began, "clips_dir": str(Path(data_dir) / "clips"),
                 "parameters": {"network": model.count_params()}}

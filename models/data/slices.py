@@ -1,4 +1,4 @@
-"""Training batches for the GANs: random slices of the training pieces, deterministic per step.
+"""Training batches of raw audio: random slices of the training pieces, deterministic per step.
 
 WaveGAN's loader cuts each piece at a random offset into consecutive slices and shuffles them;
 we draw each slice as a random piece (weighted by length) at a random offset, which gives the
