@@ -1,4 +1,6 @@
-"""The metric of the spine: Frechet distance of log-mel frames, with a bootstrap interval.
+"""Distribution metrics of a set of clips against the held-out reference set: FD, KD, NDB.
+
+Frechet distance (FD) of log-mel frames, with a bootstrap interval:
 
 Each clip becomes log-mel frames, shape (frames, n_mels); a set of clips is summarised by the
 mean and covariance of all its frames. Per-frame statistics keep the Gaussian well estimated
@@ -8,32 +10,32 @@ replacement, in both sets: frames of one clip are not independent, clips are. A 
 repeats clips, which by itself raises FD, so the percentile interval of the draws is re-centred
 on the estimate (shifted by the draws' mean minus the estimate, stored as ``bootstrap_shift``):
 the interval shows the estimate's spread, not the resampling's bias.
+
+Kernel distance (KD): the unbiased estimate of the squared maximum mean discrepancy between
+per-clip embeddings, with a Gaussian kernel whose width is fixed once from the reference set
+(the median pairwise distance), so every model is measured with the same kernel. It has no
+sample-size bias (identical distributions give 0 on average, and it can dip below 0). Its
+interval comes from subsets without replacement (half of each set, as duplicated clips would
+bias a U-statistic), so it shows the spread of a half-size estimate: conservative.
+
+NDB (number of statistically different bins, Richardson & Weiss 2018): k-means bins fitted on
+training clips; the share of reference and of generated clips in each bin is compared with a
+two-proportion z-test; NDB/K is the share of bins that differ (p < 0.05), with the Jensen-Shannon
+divergence of the two bin histograms beside it.
 """
 from __future__ import annotations
 
 import numpy as np
 import scipy.linalg
+import scipy.stats
 
-from models.audio import SAMPLE_RATE
+from models.embeddings import frame_stats, logmel_frames
 
-EPS = 1e-6
-
-
-def logmel_frames(clip: np.ndarray, n_mels=64, n_fft=1024, hop=256, sr=SAMPLE_RATE) -> np.ndarray:
-    """(samples,) -> (frames, n_mels) natural-log mel power, floored at 1e-6 (as WaveGAN's)."""
-    import librosa
-
-    mel = librosa.feature.melspectrogram(y=np.asarray(clip, np.float32), sr=sr, n_fft=n_fft,
-                                         hop_length=hop, n_mels=n_mels, center=False)
-    return np.log(mel + EPS).T.astype(np.float64)
 
 
 def clip_stats(clips, **mel) -> dict:
-    """Per-clip sufficient statistics: frame counts (c,), sums (c, d), outer sums (c, d, d)."""
-    frames = [logmel_frames(c, **mel) for c in clips]
-    return {"count": np.array([len(f) for f in frames], float),
-            "sum": np.stack([f.sum(0) for f in frames]),
-            "outer": np.stack([f.T @ f for f in frames])}
+    """Per-clip sufficient statistics of log-mel frames (see ``embeddings.frame_stats``)."""
+    return frame_stats([logmel_frames(c, **mel) for c in clips])
 
 
 def gaussian(stats: dict, weights=None) -> tuple[np.ndarray, np.ndarray]:
@@ -78,13 +80,72 @@ def fd_with_interval(gen: dict, ref: dict, rounds: int = 200, seed: int = 0,
             "ci_level": level, "bootstrap_rounds": rounds, "bootstrap_shift": shift}
 
 
-def evaluate(gen_clips, ref_stats: dict, cfg: dict) -> dict:
-    """The metric row of one model: FD against the reference, interval, sizes, embedding."""
-    ev = cfg["eval"]
-    mel = {"n_mels": ev["n_mels"], "n_fft": ev["n_fft"], "hop": ev["hop"]}
-    gen = clip_stats(gen_clips, **mel)
-    row = fd_with_interval(gen, ref_stats, rounds=ev["bootstrap"], seed=ev["seed"])
-    row.update(n_clips=len(gen["count"]), n_reference=len(ref_stats["count"]),
-               frames=int(gen["count"].sum()),
-               embedding=f"log-mel frames ({ev['n_mels']} bands, FFT {ev['n_fft']}, hop {ev['hop']})")
-    return row
+# --- kernel distance ------------------------------------------------------------------------
+
+def sq_dists(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    d = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2 * a @ b.T
+    return np.maximum(d, 0.0)
+
+
+def kernel_width(ref: np.ndarray) -> float:
+    """The median distance between distinct reference points (the kernel's sigma)."""
+    d = np.sqrt(sq_dists(ref, ref))[np.triu_indices(len(ref), 1)]
+    d = d[d > 0]
+    return float(np.median(d)) if len(d) else 1.0
+
+
+def mmd2_unbiased(x: np.ndarray, y: np.ndarray, sigma: float) -> float:
+    """Unbiased MMD^2 with k(a, b) = exp(-|a - b|^2 / (2 sigma^2)) (needs >= 2 points each)."""
+    kxx = np.exp(-sq_dists(x, x) / (2 * sigma ** 2))
+    kyy = np.exp(-sq_dists(y, y) / (2 * sigma ** 2))
+    kxy = np.exp(-sq_dists(x, y) / (2 * sigma ** 2))
+    m, n = len(x), len(y)
+    return float((kxx.sum() - np.trace(kxx)) / (m * (m - 1))
+                 + (kyy.sum() - np.trace(kyy)) / (n * (n - 1)) - 2 * kxy.mean())
+
+
+def kd_with_interval(gen: np.ndarray, ref: np.ndarray, sigma: float, rounds: int = 200,
+                     seed: int = 0, level: float = 0.95) -> dict:
+    """KD of two embedding sets and the percentile interval of half-size subsets."""
+    rng = np.random.default_rng(seed)
+    kd = mmd2_unbiased(gen, ref, sigma)
+    hg, hr = max(2, len(gen) // 2), max(2, len(ref) // 2)
+    draws = [mmd2_unbiased(gen[rng.choice(len(gen), hg, replace=False)],
+                           ref[rng.choice(len(ref), hr, replace=False)], sigma)
+             for _ in range(rounds)]
+    lo, hi = np.percentile(draws, [50 * (1 - level), 50 * (1 + level)])
+    return {"kd": kd, "ci_low": float(lo), "ci_high": float(hi), "sigma": sigma}
+
+
+# --- NDB ------------------------------------------------------------------------------------
+
+def fit_bins(train: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
+    """(k, d) k-means centres of (standardised) training embeddings."""
+    from sklearn.cluster import KMeans
+
+    k = min(k, len(train))
+    return KMeans(n_clusters=k, n_init=4, random_state=seed).fit(train).cluster_centers_
+
+
+def bin_counts(x: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    return np.bincount(sq_dists(x, centres).argmin(1), minlength=len(centres))
+
+
+def ndb(gen: np.ndarray, ref: np.ndarray, centres: np.ndarray, alpha: float = 0.05) -> dict:
+    """Bins where the generated share differs from the reference share (two-tailed z-test)."""
+    cg, cr = bin_counts(gen, centres), bin_counts(ref, centres)
+    ng, nr = cg.sum(), cr.sum()
+    pg, pr = cg / ng, cr / nr
+    pooled = (cg + cr) / (ng + nr)
+    se = np.sqrt(pooled * (1 - pooled) * (1 / ng + 1 / nr))
+    z = np.where(se > 0, (pg - pr) / np.where(se > 0, se, 1), 0.0)
+    p = 2 * scipy.stats.norm.sf(np.abs(z))
+    different = int((p < alpha).sum())
+    mix = 0.5 * (pg + pr)
+
+    def kl(a):
+        nz = a > 0
+        return float((a[nz] * np.log2(a[nz] / mix[nz])).sum())
+
+    return {"ndb": different, "bins": len(centres), "ndb_k": different / len(centres),
+            "js": 0.5 * kl(pg) + 0.5 * kl(pr)}

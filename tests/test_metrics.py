@@ -53,3 +53,30 @@ def test_logmel_frames_shape_and_music_vs_noise():
     ref = metrics.clip_stats(music)
     assert metrics.fd_from_stats(metrics.clip_stats(music), ref) < 1e-6
     assert metrics.fd_from_stats(metrics.clip_stats(noise), ref) > 100
+
+
+# --- kernel distance and NDB ------------------------------------------------------------------
+
+def test_kernel_distance_is_unbiased_and_grows_with_a_shift():
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(200, 8)), rng.normal(size=(200, 8))
+    sigma = metrics.kernel_width(y)
+    assert abs(metrics.mmd2_unbiased(x, x, sigma)) < 2 / len(x)   # identical: 0 up to 1/n
+    same = metrics.kd_with_interval(x, y, sigma, rounds=100)
+    assert same["ci_low"] <= 0 <= same["ci_high"] and abs(same["kd"]) < 0.01
+    far = metrics.kd_with_interval(x + 1.0, y, sigma, rounds=100)
+    assert far["ci_low"] > same["ci_high"] and far["kd"] > 0.1
+
+
+def test_ndb_zero_for_identical_sets_and_high_for_one_bin():
+    rng = np.random.default_rng(4)
+    train = np.concatenate([rng.normal(c, 0.3, size=(100, 2)) for c in (-4, 0, 4)])
+    ref = np.concatenate([rng.normal(c, 0.3, size=(40, 2)) for c in (-4, 0, 4)])
+    centres = metrics.fit_bins(train, 3)
+    same = metrics.ndb(ref, ref, centres)
+    assert same["ndb"] == 0 and same["js"] == pytest.approx(0, abs=1e-12)
+    collapsed = metrics.ndb(rng.normal(4, 0.3, size=(30, 2)), ref, centres)
+    assert collapsed["ndb"] == 3 and collapsed["ndb_k"] == 1.0
+    # JS([0, 0, 1], [1/3, 1/3, 1/3]) = H([1/6, 1/6, 2/3]) - H(uniform) / 2, in bits
+    m = np.array([1 / 6, 1 / 6, 2 / 3])
+    assert collapsed["js"] == pytest.approx(-(m * np.log2(m)).sum() - np.log2(3) / 2, abs=1e-9)

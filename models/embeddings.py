@@ -1,0 +1,84 @@
+"""What a clip becomes before it is measured: frame- and clip-level embeddings.
+
+Every metric names the embedding it used (``EMBEDDINGS``):
+
+- ``logmel``: 64-band natural-log mel frames (as WaveGAN's checks), kept per frame for the
+  Fréchet distance (a 64-d Gaussian is well estimated from thousands of frames) and summarised
+  per clip as the mean and standard deviation of each band (128-d) for everything that needs one
+  point per clip (kernel distance, NDB bins, nearest neighbours). Mean and spread over time make
+  the clip embedding blind to where in the clip a passage starts, so a copy of a training
+  passage shifted by a few frames still lands next to it.
+- ``chroma``: the 12 pitch classes of a constant-Q chromagram, per frame; per clip the average
+  profile normalised to sum 1 (a pitch-class distribution).
+- ``musicnn``: the penultimate layer of a music-tagging CNN whose weights ship in its wheel
+  (``models/pretrained.py``), one vector per clip.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from models.audio import SAMPLE_RATE
+
+EPS = 1e-6
+EMBEDDINGS = {
+    "logmel": "log-mel frames ({n_mels} bands, FFT {n_fft}, hop {hop}); per clip mean and "
+              "standard deviation of each band",
+    "chroma": "constant-Q chroma (12 pitch classes, hop {hop}); per clip the mean profile",
+    "musicnn": "musicnn MTT penultimate layer (pretrained tagger shipped in its wheel)",
+}
+
+
+def describe(name: str, ev: dict) -> str:
+    return EMBEDDINGS[name].format(**ev)
+
+
+def logmel_frames(clip: np.ndarray, n_mels=64, n_fft=1024, hop=256, sr=SAMPLE_RATE) -> np.ndarray:
+    """(samples,) -> (frames, n_mels) natural-log mel power, floored at 1e-6 (as WaveGAN's)."""
+    import librosa
+
+    mel = librosa.feature.melspectrogram(y=np.asarray(clip, np.float32), sr=sr, n_fft=n_fft,
+                                         hop_length=hop, n_mels=n_mels, center=False)
+    return np.log(mel + EPS).T.astype(np.float64)
+
+
+def chroma_frames(clip: np.ndarray, hop=256, sr=SAMPLE_RATE) -> np.ndarray:
+    """(samples,) -> (frames, 12) constant-Q chroma, each frame scaled to a maximum of 1.
+
+    A silent frame has no pitch: it is all zeros rather than librosa's normalised noise."""
+    import warnings
+
+    import librosa
+
+    y = np.asarray(clip, np.float32)
+    hop = 2 ** int(np.log2(hop))  # the CQT needs a hop divisible by 2 per octave it spans
+    with warnings.catch_warnings():  # the top octaves' short frames; tuning of a silent clip
+        warnings.simplefilter("ignore", UserWarning)
+        chroma = librosa.feature.chroma_cqt(y=y, sr=sr, hop_length=hop, norm=None, n_chroma=12)
+    peak = chroma.max(axis=0, keepdims=True)
+    return np.where(peak > 1e-3 * max(float(peak.max()), EPS), chroma / np.maximum(peak, EPS),
+                    0.0).T.astype(np.float64)
+
+
+def frame_stats(frames: list[np.ndarray]) -> dict:
+    """Per-clip sufficient statistics of frames: counts (c,), sums (c, d), outer sums (c, d, d)."""
+    return {"count": np.array([len(f) for f in frames], float),
+            "sum": np.stack([f.sum(0) for f in frames]),
+            "outer": np.stack([f.T @ f for f in frames])}
+
+
+def mean_std(frames: list[np.ndarray]) -> np.ndarray:
+    """(clips,) of (frames, d) -> (clips, 2d): per clip mean and standard deviation of each dim."""
+    return np.stack([np.concatenate([f.mean(0), f.std(0)]) for f in frames])
+
+
+def pitch_class_profile(frames: list[np.ndarray]) -> np.ndarray:
+    """(clips,) of (frames, 12) chroma -> (clips, 12) distributions (uniform when silent)."""
+    prof = np.stack([f.sum(0) for f in frames])
+    total = prof.sum(1, keepdims=True)
+    return np.where(total > 0, prof / np.maximum(total, EPS), 1.0 / 12)
+
+
+def standardise(x: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Scale each dimension of ``x`` by the mean and spread of ``ref`` (constant dims kept)."""
+    mu, sd = ref.mean(0), ref.std(0)
+    return (x - mu) / np.where(sd > 1e-9, sd, 1.0)
