@@ -17,6 +17,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 python3 -m pip install -q --disable-pip-version-check -r requirements.txt
+# musicnn, tf-keras and basic-pitch: without their dependencies (see requirements-nodeps.txt)
+python3 -m pip install -q --disable-pip-version-check --no-deps -r requirements-nodeps.txt
 # PyTorch, for the tests of the third Keras backend: the CPU build that this machine kind keeps
 # on disk (elsewhere pip may fetch a large CUDA build; the workflow itself does not need torch).
 python3 -c "import torch" 2>/dev/null || python3 -m pip install -q --disable-pip-version-check \
