@@ -11,8 +11,10 @@ Per clip (``clip_descriptors``):
 - ``silence``: share of frames quieter than -60 dBFS.
 
 Per model (``compare``): each descriptor's mean with a 95% bootstrap interval, and the
-1-Wasserstein distance between the model's and the held-out clips' distributions of it, in
-units of the held-out spread (0 = the same distribution); the pitch-class histogram distance is
+Kolmogorov-Smirnov distance between the model's and the held-out clips' distributions of it (the
+largest gap between the two cumulative distributions: 0 the same, 1 disjoint; scale-free, so a
+descriptor that barely varies in Bach, like flatness, cannot dominate the average); the
+pitch-class histogram distance is
 the total variation between the two sets' average pitch-class distributions (0 to 1).
 """
 from __future__ import annotations
@@ -124,15 +126,13 @@ def mean_interval(x: np.ndarray, seed: int = 0, level: float = 0.95) -> tuple[fl
     return float(x.mean()), float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
-def spread_distance(gen: np.ndarray, ref: np.ndarray) -> float:
-    """1-Wasserstein distance between two samples of a descriptor, in held-out standard
-    deviations (an absolute distance where the held-out values do not vary)."""
+def ks_distance(gen: np.ndarray, ref: np.ndarray) -> float:
+    """Kolmogorov-Smirnov distance between two samples of a descriptor (0 to 1)."""
     gen, ref = np.asarray(gen, float), np.asarray(ref, float)
     gen, ref = gen[np.isfinite(gen)], ref[np.isfinite(ref)]
     if len(gen) == 0 or len(ref) == 0:
         return float("nan")
-    sd = ref.std()
-    return float(scipy.stats.wasserstein_distance(gen, ref) / (sd if sd > 1e-9 else 1.0))
+    return float(scipy.stats.ks_2samp(gen, ref).statistic)
 
 
 def pc_histogram_distance(gen_profiles: np.ndarray, ref_profiles: np.ndarray) -> float:
@@ -148,6 +148,6 @@ def compare(gen: dict, ref: dict, names=tuple(DESCRIPTORS), seed: int = 0) -> di
         mean, lo, hi = mean_interval(gen[name], seed)
         out[name] = {"mean": mean, "ci_low": lo, "ci_high": hi,
                      "reference": float(np.nanmean(ref[name])),
-                     "distance": spread_distance(gen[name], ref[name])}
+                     "distance": ks_distance(gen[name], ref[name])}
     out["mean_distance"] = float(np.nanmean([out[n]["distance"] for n in names]))
     return out

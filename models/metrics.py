@@ -12,9 +12,11 @@ on the estimate (shifted by the draws' mean minus the estimate, stored as ``boot
 the interval shows the estimate's spread, not the resampling's bias.
 
 Kernel distance (KD): the unbiased estimate of the squared maximum mean discrepancy between
-per-clip embeddings, with a Gaussian kernel whose width is fixed once from the reference set
-(the median pairwise distance), so every model is measured with the same kernel. It has no
-sample-size bias (identical distributions give 0 on average, and it can dip below 0). Its
+per-clip embeddings (standardised by the reference set), with KID's cubic polynomial kernel
+k(a, b) = (a.b / d + 1)^3. A Gaussian kernel was tried first: it saturates once a set lies
+several widths from the reference (every untrained model then scored the same 1 + E k_yy),
+which the polynomial kernel does not. It has no sample-size bias (identical distributions give
+0 on average, and it can dip below 0). Its
 interval comes from subsets without replacement (half of each set, as duplicated clips would
 bias a U-statistic), so it shows the spread of a half-size estimate: conservative.
 
@@ -87,34 +89,30 @@ def sq_dists(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.maximum(d, 0.0)
 
 
-def kernel_width(ref: np.ndarray) -> float:
-    """The median distance between distinct reference points (the kernel's sigma)."""
-    d = np.sqrt(sq_dists(ref, ref))[np.triu_indices(len(ref), 1)]
-    d = d[d > 0]
-    return float(np.median(d)) if len(d) else 1.0
+def poly_kernel(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """KID's kernel: (a.b / d + 1)^3."""
+    return (a @ b.T / a.shape[1] + 1.0) ** 3
 
 
-def mmd2_unbiased(x: np.ndarray, y: np.ndarray, sigma: float) -> float:
-    """Unbiased MMD^2 with k(a, b) = exp(-|a - b|^2 / (2 sigma^2)) (needs >= 2 points each)."""
-    kxx = np.exp(-sq_dists(x, x) / (2 * sigma ** 2))
-    kyy = np.exp(-sq_dists(y, y) / (2 * sigma ** 2))
-    kxy = np.exp(-sq_dists(x, y) / (2 * sigma ** 2))
+def mmd2_unbiased(x: np.ndarray, y: np.ndarray) -> float:
+    """Unbiased MMD^2 with the cubic polynomial kernel (needs >= 2 points in each set)."""
+    kxx, kyy, kxy = poly_kernel(x, x), poly_kernel(y, y), poly_kernel(x, y)
     m, n = len(x), len(y)
     return float((kxx.sum() - np.trace(kxx)) / (m * (m - 1))
                  + (kyy.sum() - np.trace(kyy)) / (n * (n - 1)) - 2 * kxy.mean())
 
 
-def kd_with_interval(gen: np.ndarray, ref: np.ndarray, sigma: float, rounds: int = 200,
+def kd_with_interval(gen: np.ndarray, ref: np.ndarray, rounds: int = 200,
                      seed: int = 0, level: float = 0.95) -> dict:
     """KD of two embedding sets and the percentile interval of half-size subsets."""
     rng = np.random.default_rng(seed)
-    kd = mmd2_unbiased(gen, ref, sigma)
+    kd = mmd2_unbiased(gen, ref)
     hg, hr = max(2, len(gen) // 2), max(2, len(ref) // 2)
     draws = [mmd2_unbiased(gen[rng.choice(len(gen), hg, replace=False)],
-                           ref[rng.choice(len(ref), hr, replace=False)], sigma)
+                           ref[rng.choice(len(ref), hr, replace=False)])
              for _ in range(rounds)]
     lo, hi = np.percentile(draws, [50 * (1 - level), 50 * (1 + level)])
-    return {"kd": kd, "ci_low": float(lo), "ci_high": float(hi), "sigma": sigma}
+    return {"kd": kd, "ci_low": float(lo), "ci_high": float(hi)}
 
 
 # --- NDB ------------------------------------------------------------------------------------

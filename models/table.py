@@ -56,7 +56,7 @@ MUSICALITY = (
     Column("key_clarity", "key clarity", "ref", True),
     Column("pc_entropy", "pc entropy (bits)", "ref", True),
     Column("onset_rate", "onsets/s", "ref", True, 1),
-    Column("flatness", "flatness", "ref", True, 3),
+    Column("flatness", "flatness", "ref", True, 4),
     Column("silence", "silence", "ref", True),
 )
 NOTES = (

@@ -50,3 +50,9 @@ def model_needs(wildcards):
 def with_curves(models):
     """The models whose training writes curves (the GANs; not the baselines)."""
     return [m for m in models if get_model(m).has_curves]
+
+
+def eval_params(*keys):
+    """The log-mel settings plus ``keys`` of the eval config: a rule sees only what changes its
+    output, so changing a test's threshold does not re-embed every clip."""
+    return {k: config["eval"][k] for k in ("n_mels", "n_fft", "hop", *keys)}

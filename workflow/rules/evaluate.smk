@@ -1,26 +1,74 @@
-# Evaluation: every model's clips against the same held-out reference clips.
+# Evaluation: features of every set of clips, then each model against the same held-out
+# reference clips and the same training clips (models/evaluation.py).
 
 
-rule reference_stats:
+rule reference_features:
     input:
         index=rules.make_clips.output.index,
         test=rules.make_clips.output.test,
     output:
-        stats=f"{R}/metrics/reference_stats.npz",
+        features=f"{R}/metrics/features/reference.npz",
     params:
-        eval=config["eval"],
+        eval=eval_params("max_reference", "seed"),
+        sample_rate=config["sample_rate"],
+    resources:
+        mem_mb=3000,
     log:
-        f"{R}/logs/reference_stats.log",
+        f"{R}/logs/features/reference.log",
     conda:
         "../../environment.yml"
+    benchmark:
+        f"{R}/benchmarks/features/reference.tsv"
     script:
-        "../scripts/reference_stats.py"
+        "../scripts/features.py"
+
+
+rule train_features:
+    input:
+        index=rules.make_clips.output.index,
+        train=rules.make_clips.output.train,
+    output:
+        features=f"{R}/metrics/features/train.npz",
+    params:
+        eval=eval_params("max_train", "seed"),
+        sample_rate=config["sample_rate"],
+    resources:
+        mem_mb=3000,
+    log:
+        f"{R}/logs/features/train.log",
+    conda:
+        "../../environment.yml"
+    benchmark:
+        f"{R}/benchmarks/features/train.tsv"
+    script:
+        "../scripts/features.py"
+
+
+rule model_features:
+    input:
+        samples=rules.generate.output.samples,
+    output:
+        features=f"{R}/metrics/features/{{model}}.npz",
+    params:
+        eval=eval_params(),
+        sample_rate=config["sample_rate"],
+    resources:
+        mem_mb=3000,
+    log:
+        f"{R}/logs/features/{{model}}.log",
+    conda:
+        "../../environment.yml"
+    benchmark:
+        f"{R}/benchmarks/features/{{model}}.tsv"
+    script:
+        "../scripts/features.py"
 
 
 rule evaluate:
     input:
-        samples=rules.generate.output.samples,
-        reference=rules.reference_stats.output.stats,
+        features=rules.model_features.output.features,
+        reference=rules.reference_features.output.features,
+        train=rules.train_features.output.features,
     output:
         metrics=f"{R}/metrics/{{model}}.json",
     params:

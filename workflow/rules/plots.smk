@@ -4,6 +4,7 @@
 localrules:
     plot_model,
     plot_curves,
+    plot_comparison,
 
 
 rule plot_model:
@@ -16,7 +17,7 @@ rule plot_model:
         spectrogram=f"{R}/plots/{{model}}/spectrogram.png",
     params:
         n=config["plots"]["n_clips"],
-        eval=config["eval"],
+        eval=eval_params(),
     log:
         f"{R}/logs/plots/{{model}}.log",
     conda:
@@ -36,3 +37,21 @@ rule plot_curves:
         "../../environment.yml"
     script:
         "../scripts/plot_curves.py"
+
+
+rule plot_comparison:
+    input:
+        metrics=expand(rules.evaluate.output.metrics, model=MODELS),
+        table=rules.metric_table.output.csv,
+    output:
+        distribution=f"{R}/plots/comparison/distribution.png",
+        memorisation=f"{R}/plots/comparison/memorisation.png",
+        musicality=f"{R}/plots/comparison/musicality.png",
+    params:
+        threshold=config["eval"]["copy_threshold"],
+    log:
+        f"{R}/logs/plots/comparison.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/plot_comparison.py"

@@ -1,0 +1,145 @@
+"""The comparison page: every model against held-out Bach on every metric, and a discussion
+whose sentences are filled from the numbers (nothing on the page is typed in by hand)."""
+from __future__ import annotations
+
+from models.registry import BASELINES
+from models.table import DISTRIBUTION, GROUPS, MUSICALITY, all_tables, best
+
+SEED_MODELS = ("wavegan", "specgan")  # the seed preferred WaveGAN by ear
+
+
+def _fmt(row: dict, key: str, digits: int = 2) -> str:
+    v = row[key]
+    if f"{key}_low" in row:
+        return f"{v:.{digits}f} [{row[f'{key}_low']:.{digits}f}, {row[f'{key}_high']:.{digits}f}]"
+    return f"{v:.{digits}f}"
+
+
+def _by_model(rows):
+    return {r["model"]: r for r in rows}
+
+
+def baseline_sentences(rows: list[dict]) -> list[str]:
+    """Do the baselines bracket the scale as they should?"""
+    m = _by_model(rows)
+    if not {"real_heldout", "noise"} <= m.keys():
+        return []
+    out = []
+    for col in DISTRIBUTION:
+        real, noise = m["real_heldout"], m["noise"]
+        if not col.interval:
+            ok = real[col.key] < noise[col.key]
+            out.append(f"{col.label.rstrip(' ↓')}: real_heldout {real[col.key]:.3f}, noise "
+                       f"{noise[col.key]:.3f} ({'in order' if ok else 'OUT OF ORDER'}).")
+            continue
+        apart = real[f"{col.key}_high"] < noise[f"{col.key}_low"]
+        out.append(f"{col.label.rstrip(' ↓')}: real_heldout {_fmt(real, col.key, col.digits)} "
+                   f"against noise {_fmt(noise, col.key, col.digits)}: "
+                   + ("the intervals are apart." if apart else "the intervals OVERLAP."))
+    return out
+
+
+def closest_sentences(rows: list[dict]) -> list[str]:
+    """Which generative model is closest to real Bach on which metric."""
+    out = []
+    for cols in GROUPS.values():
+        for col in cols:
+            if col.key == "c_t":
+                continue
+            name = best(rows, col)
+            if name is None:
+                continue
+            r = _by_model(rows)[name]
+            value = col.value(r)
+            out.append(f"**{col.label.rstrip(' ↓')}**: {name} ({value:.{col.digits}f}).")
+    return out
+
+
+def copying_sentences(rows: list[dict]) -> list[str]:
+    flagged = [r for r in rows if r["verdict"] == "copying"]
+    clean = [r for r in rows if r["verdict"] == "no copying"]
+    far = [r for r in rows if r["verdict"] == "far from the data"]
+
+    def names(rs):
+        return ", ".join(f"{r['model']} (C_T {r['c_t']:.1f}, copy rate {r['copy_rate']:.2f})"
+                         for r in rs) or "none"
+
+    out = [f"Flagged as copying the training data: {names(flagged)}.",
+           f"As close to the training data as unseen real music: {names(clean)}.",
+           f"Further from the training data than real music: {names(far)}."]
+    m = _by_model(rows)
+    if "real_heldout" in m and "train_copy" in m:
+        ok = m["train_copy"]["verdict"] == "copying" and m["real_heldout"]["verdict"] != "copying"
+        out.append("The test separates the two real baselines: train_copy is flagged and "
+                   "real_heldout is not." if ok else
+                   "The test does NOT separate the real baselines at this sample size.")
+    return out
+
+
+def seed_verdict(rows: list[dict]) -> list[str]:
+    """Does the ranking agree with the seed's listening verdict that WaveGAN beats SpecGAN?"""
+    m = _by_model(rows)
+    if not set(SEED_MODELS) <= m.keys():
+        return []
+    cols = [c for c in DISTRIBUTION + MUSICALITY]
+    w, s = (m[k] for k in SEED_MODELS)
+    wins = [c for c in cols if c.score(w) < c.score(s)]
+    losses = [c for c in cols if c.score(w) > c.score(s)]
+    agree = len(wins) > len(losses)
+    return [f"WaveGAN is closer to real Bach than SpecGAN on {len(wins)} of {len(cols)} "
+            f"distribution and musicality metrics ({', '.join(c.label.rstrip(' ↓') for c in wins) or 'none'}), "
+            f"SpecGAN on {len(losses)}. The numbers "
+            + ("agree with" if agree else "do not agree with")
+            + " the seed's listening verdict that WaveGAN sounds better."]
+
+
+def seed_lstm(rows: list[dict]) -> list[str]:
+    m = _by_model(rows)
+    if not {"lstm_seed", "lstm_seed_teacher"} <= m.keys():
+        return []
+    t, f = m["lstm_seed_teacher"], m["lstm_seed"]
+    return [f"The seed's LSTM judged as the seed judged it (teacher-forced, lstm_seed_teacher) "
+            f"scores FD {t['fd']:.1f} and copy rate {t['copy_rate']:.2f}; the same network "
+            f"left to play on its own (lstm_seed) scores FD {f['fd']:.1f}: the teacher-forced "
+            "score measures the held-out audio it is fed, not the model's own music."]
+
+
+def ranking(rows: list[dict]) -> list[tuple[str, float]]:
+    """Generative models by their mean rank over the distribution metrics (1 = best)."""
+    gen = [r for r in rows if r["model"] not in BASELINES]
+    ranks = {r["model"]: [] for r in gen}
+    for col in DISTRIBUTION:
+        for i, r in enumerate(sorted(gen, key=col.score)):
+            ranks[r["model"]].append(i + 1)
+    return sorted(((k, sum(v) / len(v)) for k, v in ranks.items()), key=lambda kv: kv[1])
+
+
+def comparison_page(rows: list[dict], preset: str, header: str) -> str:
+    rank = ranking(rows)
+    lines = [header, "# Comparison", "",
+             f"Preset **{preset}**: {rows[0]['n_clips']} clips per model against "
+             f"{rows[0]['n_reference']} held-out reference clips of real Bach (pieces no model "
+             f"trained on), and {rows[0]['n_train']} training clips for the memorisation test. "
+             "Intervals are 95%: FD a bootstrap over clips, KD subsets of half the clips, "
+             "descriptor means a bootstrap over clips. The embedding behind each metric is named "
+             "in its column and on the [method](method.md#metrics) page. Bold: the best "
+             "generative model in the column (baselines are the scale: real_heldout the "
+             "ceiling, train_copy memorisation, noise the floor).", "",
+             all_tables(rows), "## Charts", "",
+             "![distribution metrics with 95% intervals](img/comparison/distribution.png)", "",
+             "![memorisation test](img/comparison/memorisation.png)", "",
+             "![musicality descriptors](img/comparison/musicality.png)", "",
+             "## What the numbers say", "", "### Closest to real Bach, per metric", ""]
+    lines += [f"- {s}" for s in closest_sentences(rows)]
+    if rank:
+        lines += ["", "Mean rank over the distribution metrics: "
+                  + ", ".join(f"{k} {v:.1f}" for k, v in rank) + "."]
+    lines += ["", "### The scale: baselines", ""] + [f"- {s}" for s in baseline_sentences(rows)]
+    lines += ["", "### Copying", ""] + [f"- {s}" for s in copying_sentences(rows)]
+    extra = seed_verdict(rows) + seed_lstm(rows)
+    if extra:
+        lines += ["", "### The seed study's claims", ""] + [f"- {s}" for s in extra]
+    lines += ["", "What numbers cannot say (originality, culture, ethics) is on the "
+              "[discussion](discussion.md) page.", "",
+              "Download every number: [table.csv](results/table.csv)."]
+    return "\n".join(lines) + "\n"

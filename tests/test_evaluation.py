@@ -1,0 +1,78 @@
+"""One model's row from features, the table built from rows, and the comparison page."""
+import numpy as np
+import pytest
+
+from models import comparison, evaluation, table
+
+EV = {"seed": 0, "bootstrap": 50, "ndb_bins": 4, "copy_cells": 3, "copy_min_cell": 4,
+      "copy_threshold": 3.0}
+
+
+def fake_features(rng, n, shift=0.0, frames=20):
+    """Features of n clips as set_features writes them, drawn from a known distribution."""
+    mel = rng.normal(shift, 1, size=(n, frames, 4))
+    out = {"frames_count": np.full(n, frames, float), "frames_sum": mel.sum(1),
+           "frames_outer": np.einsum("cfi,cfj->cij", mel, mel),
+           "logmel": rng.normal(shift, 1, size=(n, 8)), "musicnn": rng.normal(shift, 1, (n, 6)),
+           "chroma": rng.dirichlet(np.r_[1 + 5 * shift, np.ones(11)], size=n)}
+    for name in ("pc_entropy", "key_clarity", "onset_rate", "flatness", "silence"):
+        out[f"desc_{name}"] = rng.normal(shift, 1, n)
+    for name in evaluation.NOTE_FIGURES:
+        out[f"notes_{name}"] = rng.normal(shift, 1, n)
+    return out
+
+
+@pytest.fixture(scope="module")
+def rows():
+    rng = np.random.default_rng(0)
+    ref = fake_features(rng, 120)
+    train = {"logmel": rng.normal(size=(400, 8))}
+    copy = fake_features(rng, 40)
+    copy["logmel"] = train["logmel"][rng.choice(400, 40, replace=False)]
+    sets = {"real_heldout": fake_features(rng, 40), "train_copy": copy,
+            "noise": fake_features(rng, 40, shift=3.0), "wavegan": fake_features(rng, 40, 0.3),
+            "specgan": fake_features(rng, 40, 1.0)}
+    out = []
+    for name, feats in sets.items():
+        row, arrays = evaluation.compare_sets(feats, ref, train, EV)
+        assert len(arrays["gen_nn"]) == 40 and len(arrays["held_nn"]) == 120
+        out.append({"model": name, **row})
+    return out
+
+
+def test_baselines_bracket_every_distribution_metric(rows):
+    m = {r["model"]: r for r in rows}
+    for key in ("fd", "kd_logmel", "kd_chroma", "kd_musicnn"):
+        assert m["real_heldout"][f"{key}_high"] < m["noise"][f"{key}_low"], key
+    assert m["real_heldout"]["ndb_k"] < m["noise"]["ndb_k"]
+    assert m["train_copy"]["verdict"] == "copying" and m["real_heldout"]["verdict"] == "no copying"
+    assert m["noise"]["musicality"] > 0.8 > 0.3 > m["real_heldout"]["musicality"]
+
+
+def test_table_marks_the_best_generative_model_and_round_trips(rows, tmp_path):
+    import json
+
+    paths = []
+    for r in rows:
+        paths.append(tmp_path / f"{r['model']}.json")
+        paths[-1].write_text(json.dumps(r))
+    table.write_table(paths, tmp_path / "t.csv", tmp_path / "t.md")
+    back = table.read_table(tmp_path / "t.csv")
+    assert [r["model"] for r in back] == [r["model"] for r in rows]
+    assert back[0]["fd"] == pytest.approx(rows[0]["fd"]) and back[1]["verdict"] == "copying"
+    fd = table.DISTRIBUTION[0]
+    assert table.best(back, fd) == "wavegan"   # nearer than specgan; baselines do not compete
+    md = (tmp_path / "t.md").read_text()
+    assert f"**{rows[3]['fd']:.2f}**" in md and "held-out Bach" in md
+
+
+def test_comparison_sentences_come_from_the_numbers(rows):
+    page = comparison.comparison_page(rows, "test", "")
+    assert "train_copy is flagged and real_heldout is not" in page
+    assert "agree with the seed's listening verdict" in page and "do not agree" not in page
+    assert "OUT OF ORDER" not in page and "OVERLAP" not in page
+    assert comparison.ranking(rows)[0][0] == "wavegan"
+    flipped = [dict(r, model={"wavegan": "specgan", "specgan": "wavegan"}.get(r["model"],
+                                                                            r["model"]))
+               for r in rows]
+    assert "do not agree with the seed's" in comparison.comparison_page(flipped, "test", "")

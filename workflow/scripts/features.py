@@ -1,0 +1,19 @@
+"""Embeddings and descriptors of one set of clips: a model's samples, the held-out reference
+clips or the training clips (which one follows from the rule's inputs)."""
+import sys
+from pathlib import Path
+
+from step import start  # noqa: E402
+
+start(snakemake)
+
+from models import evaluation  # noqa: E402
+
+ev, sr, out = snakemake.params.eval, snakemake.params.sample_rate, snakemake.output.features
+if "samples" in snakemake.input.keys():
+    n = evaluation.write_model_features(snakemake.input.samples, out, ev, sr)
+elif "train" in snakemake.input.keys():
+    n = evaluation.write_train_features(Path(snakemake.input.index).parent, out, ev, sr)
+else:
+    n = evaluation.write_reference_features(Path(snakemake.input.index).parent, out, ev, sr)
+print(f"{out}: features of {n} clips", file=sys.stderr)

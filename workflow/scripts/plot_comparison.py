@@ -1,0 +1,9 @@
+"""Charts of the comparison page from the gathered metric rows."""
+from step import start  # noqa: E402
+
+start(snakemake)
+
+from models.comparison_plots import plot_all  # noqa: E402
+
+plot_all(snakemake.input.metrics, snakemake.input.table, snakemake.output,
+         snakemake.params.threshold)
