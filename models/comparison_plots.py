@@ -9,14 +9,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from models.plots import _save  # noqa: E402
-from models.registry import BASELINES  # noqa: E402
+from models.registry import NOT_RANKED  # noqa: E402
 from models.table import DISTRIBUTION, MUSICALITY, NOTES  # noqa: E402
 
 BASE, MODEL = "#9e9e9e", "#3f6fb5"
 
 
 def _colours(rows):
-    return [BASE if r["model"] in BASELINES else MODEL for r in rows]
+    return [BASE if r["model"] in NOT_RANKED else MODEL for r in rows]
 
 
 def _bars(ax, rows, values, lows=None, highs=None, title="", log=False):
@@ -44,7 +44,7 @@ def distribution_chart(rows: list[dict], path) -> None:
         _bars(ax, rows, [r[col.key] for r in rows], lows, highs, col.label,
               log=col.key == "fd")
         ax.axhline(0, color="black", lw=0.5)
-    fig.suptitle("Distance to held-out Bach (lower is closer; grey = baselines)", fontsize=10)
+    fig.suptitle("Distance to held-out Bach (lower is closer; grey: baselines and the teacher-forced diagnostic)", fontsize=10)
     _save(fig, path)
 
 

@@ -82,3 +82,10 @@ def standardise(x: np.ndarray, ref: np.ndarray) -> np.ndarray:
     """Scale each dimension of ``x`` by the mean and spread of ``ref`` (constant dims kept)."""
     mu, sd = ref.mean(0), ref.std(0)
     return (x - mu) / np.where(sd > 1e-9, sd, 1.0)
+
+
+def whiten_scalar(x: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Centre on ``ref``'s mean and divide by one number, its root-mean-square spread: unlike
+    per-dimension scaling, a dimension that barely varies in ``ref`` cannot blow up."""
+    scale = np.sqrt(ref.var(0).mean())
+    return (x - ref.mean(0)) / (scale if scale > 1e-12 else 1.0)

@@ -100,8 +100,8 @@ def compare_sets(gen: dict, ref: dict, train: dict, ev: dict) -> tuple[dict, dic
     row.update(_interval("fd", metrics.fd_with_interval(gen_frames, ref_frames, rounds, seed),
                          "fd"))
     for name in ("logmel", "chroma", "musicnn"):
-        g, r = embeddings.standardise(gen[name], ref[name]), embeddings.standardise(ref[name],
-                                                                                    ref[name])
+        g = embeddings.whiten_scalar(gen[name], ref[name])
+        r = embeddings.whiten_scalar(ref[name], ref[name])
         kd = metrics.kd_with_interval(g, r, rounds, seed)
         row.update(_interval(f"kd_{name}", kd, "kd"))
     z = {k: embeddings.standardise(v["logmel"], train["logmel"])

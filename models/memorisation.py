@@ -10,8 +10,11 @@ Everything here works on per-clip embeddings standardised with the training clip
   over cells holding at least ``min_cell`` generated clips. C_T well below 0: generated clips sit
   closer to the training data than unseen real music does (copying); about 0: as close as real
   music; well above 0: further away (the model has not reached the data).
-- Copy rate: the share of generated clips nearer to a training clip than every held-out clip is
-  (the seed's LSTM question, "did it just play the training data back?"). NN ratio: median
+- Copy rate: the share of generated clips nearer to a training clip than 95% of held-out clips
+  are (the seed's LSTM question, "did it just play the training data back?"); unseen real music
+  scores about 0.05 by construction. Not "nearer than every held-out clip": the corpus holds a
+  few near-duplicate pieces (the same chorale harmonisation under two numbers), so the closest
+  held-out clip can sit almost on a training clip. NN ratio: median
   generated-to-train distance over the held-out one.
 - Diversity: mean pairwise distance within the generated clips over the same within the
   held-out clips (1 = as varied as real music; well below 1 = mode collapse), and WaveGAN's
@@ -66,7 +69,7 @@ def copying_test(gen: np.ndarray, held: np.ndarray, train: np.ndarray, cells: in
     else:
         verdict = "no copying"
     return {"c_t": ct, "verdict": verdict, "cells_used": len(zs), "cells": len(centres),
-            "copy_rate": float(np.mean(gen_d < held_d.min())),
+            "copy_rate": float(np.mean(gen_d < np.percentile(held_d, 5))),
             "nn_ratio": float(np.median(gen_d) / max(np.median(held_d), 1e-12)),
             "gen_nn": gen_d, "held_nn": held_d}
 

@@ -21,12 +21,12 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from models import musicnn_numpy
 
 ROOT = Path(__file__).resolve().parent.parent
 MUSICNN_SR = 16000
@@ -71,27 +71,13 @@ def musicnn_env() -> dict[str, str]:
 def musicnn_embed(clips: np.ndarray, sr: int = 16000) -> np.ndarray:
     """Per-clip musicnn (MTT_musicnn) penultimate embeddings: (n, samples) -> (n, 200) float32.
 
-    Clips are resampled to 16 kHz if needed and fed at their own length; all of them go to one
-    worker process, which loads the model once. The same input gives bitwise the same output.
-    Raises RuntimeError when the worker fails, with its last stderr line."""
-    clips = _resample(_as_clips(clips), sr, MUSICNN_SR)
-    if len(clips) == 0:
-        return np.zeros((0, MUSICNN_DIM), dtype=np.float32)
-    with tempfile.TemporaryDirectory(prefix="musicnn-") as tmp:
-        src, dst = os.path.join(tmp, "clips.npy"), os.path.join(tmp, "embeddings.npy")
-        np.save(src, clips)
-        proc = subprocess.run([sys.executable, "-m", "models.musicnn_worker", src, dst],
-                              cwd=ROOT, env=musicnn_env(), capture_output=True, text=True,
-                              check=False)
-        if proc.returncode != 0 or not os.path.exists(dst):
-            lines = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip()]
-            last = lines[-1] if lines else "no error output"
-            raise RuntimeError(f"musicnn worker failed (exit {proc.returncode}): {last}")
-        emb = np.load(dst)
-    if emb.shape != (len(clips), MUSICNN_DIM):
-        raise RuntimeError(f"musicnn worker returned shape {emb.shape}, "
-                           f"expected {(len(clips), MUSICNN_DIM)}")
-    return emb.astype(np.float32, copy=False)
+    Clips are resampled to 16 kHz if needed and fed at their own length to a numpy port of the
+    network (``models.musicnn_numpy``): in this process, without TensorFlow, with the weights
+    read once per process from the checkpoint in the musicnn wheel. It agrees with the
+    TensorFlow reference (``models.musicnn_worker``, run with ``musicnn_env()``) to float32
+    round-off (~1e-5). The same input gives bitwise the same output.
+    Raises ValueError for clips that are not finite."""
+    return musicnn_numpy.embed(_resample(_as_clips(clips), sr, MUSICNN_SR))
 
 
 # ---- basic-pitch ----------------------------------------------------------------------------

@@ -41,6 +41,9 @@ MODELS = {
     "notes_lstm": "models.seq.notes_lstm:NotesLSTM",  # LSTM over note tokens, rendered
 }
 BASELINES = ("real_heldout", "train_copy", "noise")
+# Rows that are not a model's own music: the baselines, and the seed's LSTM judged teacher-forced
+# (it replays held-out audio one predicted sample at a time). Shown, never ranked.
+NOT_RANKED = (*BASELINES, "lstm_seed_teacher")
 
 
 class CheckpointError(FileNotFoundError):

@@ -3,7 +3,8 @@
 A column is better ``low`` (a distance), ``zero`` (C_T: 0 is what unseen real music scores),
 ``one`` (ratios to the held-out set) or ``ref`` (a descriptor whose held-out mean is the
 target; ranked by the distance between distributions stored beside it). Bold marks the best
-generative model per column; the three baselines are the scale, not contestants.
+generative model per column; the three baselines are the scale, and the teacher-forced seed
+LSTM a diagnostic (it is fed real audio), so neither competes.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models.io import atomic_path, read_json, write_text
-from models.registry import BASELINES
+from models.registry import NOT_RANKED
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def scalar_fields(rows: list[dict]) -> list[str]:
 
 def best(rows: list[dict], col: Column) -> str | None:
     """The generative model that scores best on ``col`` (None if there is none)."""
-    contenders = [r for r in rows if r["model"] not in BASELINES]
+    contenders = [r for r in rows if r["model"] not in NOT_RANKED]
     if not contenders:
         return None
     top = min(contenders, key=col.score)

@@ -1,4 +1,4 @@
-"""The offline pretrained tools: musicnn embeddings (in their own legacy-Keras process) tell a
+"""The offline pretrained tools: musicnn embeddings (numpy port, no TensorFlow) tell a
 rendered piano from white noise and are deterministic; basic-pitch (ONNX, no TensorFlow) finds a
 rendered C-major scale; note_figures gives known answers on hand-made notes."""
 import io
@@ -43,7 +43,7 @@ def clips(scale_audio):
 
 @pytest.fixture(scope="module")
 def both_orders(clips):
-    """Embeddings of [piano, noise, noise, piano], from one worker call."""
+    """Embeddings of [piano, noise, noise, piano], from one call."""
     return pretrained.musicnn_embed(np.concatenate([clips, clips[::-1]]))
 
 
@@ -60,7 +60,7 @@ def test_musicnn_embedding_shape_and_values(embeddings):
 
 def test_musicnn_is_deterministic_and_per_clip(clips, both_orders):
     again = pretrained.musicnn_embed(np.concatenate([clips, clips[::-1]]))
-    np.testing.assert_array_equal(again, both_orders)  # a second process: bitwise the same
+    np.testing.assert_array_equal(again, both_orders)  # a second call: bitwise the same
     # each clip gets its own vector wherever it sits, up to float32 round-off (~1e-7 seen)
     np.testing.assert_allclose(both_orders[2:][::-1], both_orders[:2], rtol=1e-4, atol=1e-5)
 
@@ -72,9 +72,9 @@ def test_musicnn_tells_piano_from_noise(embeddings):
     assert 1 - cosine > 0.4
 
 
-def test_musicnn_worker_failure_is_a_runtime_error():
+def test_musicnn_rejects_non_finite_clips():
     bad = np.full((1, LENGTH), np.nan, dtype=np.float32)
-    with pytest.raises(RuntimeError, match="musicnn worker failed.*finite"):
+    with pytest.raises(ValueError, match="finite"):
         pretrained.musicnn_embed(bad)
 
 
