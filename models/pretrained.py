@@ -3,9 +3,12 @@
 Nothing here downloads anything: both models ship inside their PyPI wheels.
 
 - ``musicnn_embed``: musicnn's MTT_musicnn auto-tagger (MagnaTagATune), its 200-d penultimate
-  layer as one embedding per clip. musicnn needs TensorFlow's legacy Keras and TF1 graph mode,
-  so it always runs in a child process (``models.musicnn_worker``), never in this one, which may
-  be using Keras 3. How the worker treats 1.024 s clips is documented there.
+  layer as one embedding per clip, computed in this process by a numpy port of the network
+  (``models/musicnn_numpy.py``, which reads the checkpoint in musicnn's wheel without
+  TensorFlow: the GPU machine has none, and importing it cost 5 s per job). musicnn's own code
+  (TensorFlow's legacy Keras, TF1 graph mode) runs only in ``models.musicnn_worker``, a child
+  process kept as the reference the port is tested against (equal within 1.5e-5). How 1.024 s
+  clips are fed is documented in the worker.
 - ``transcribe``: Spotify's basic-pitch note transcriber, its ONNX model run by onnxruntime in
   this process. Importing ``basic_pitch`` would import TensorFlow when it is installed (and
   prefer the TF SavedModel); here TensorFlow is hidden from that import and the ONNX session is
