@@ -114,7 +114,26 @@ def ranking(rows: list[dict]) -> list[tuple[str, float]]:
     return sorted(((k, sum(v) / len(v)) for k, v in ranks.items()), key=lambda kv: kv[1])
 
 
-def comparison_page(rows: list[dict], preset: str, header: str) -> str:
+def seam_lines(seams: dict) -> list[str]:
+    """A table of the long-form seam figures of the models that join clips (the GANs)."""
+    joined = {m: i for m, i in seams.items() if "seam flux ratio" in i}
+    if not joined:
+        return []
+    lines = ["", "## Long-form seams", "",
+             "GANs make fixed-length clips; their long-form pieces join clips of a slow latent "
+             "walk by crossfades. Spectral flux at the joins over the flux inside clips (1: the "
+             "joins change no more than the music does), and the largest sample step at a join "
+             "over the largest inside clips:", "",
+             "| model | clips per piece | crossfade (s) | seam flux ratio | seam step ratio |",
+             "|---|---:|---:|---:|---:|"]
+    lines += [f"| {m} | {i['clips per piece']} | {i['crossfade (s)']:.3f} | "
+              f"{i['seam flux ratio']:.2f} | {i['seam step ratio']:.2f} |"
+              for m, i in joined.items()]
+    return lines
+
+
+def comparison_page(rows: list[dict], preset: str, header: str,
+                    seams: dict | None = None) -> str:
     rank = ranking(rows)
     lines = [header, "# Comparison", "",
              f"Preset **{preset}**: {rows[0]['n_clips']} clips per model against "
@@ -140,6 +159,7 @@ def comparison_page(rows: list[dict], preset: str, header: str) -> str:
     extra = seed_verdict(rows) + seed_lstm(rows)
     if extra:
         lines += ["", "### The seed study's claims", ""] + [f"- {s}" for s in extra]
+    lines += seam_lines(seams or {})
     lines += ["", "What numbers cannot say (originality, culture, ethics) is on the "
               "[discussion](discussion.md) page.", "",
               "Download every number: [table.csv](results/table.csv)."]

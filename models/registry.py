@@ -34,6 +34,7 @@ MODELS = {
     "wavegan": "models.gan.model:WaveGAN",           # WaveGAN, 16384 samples
     "wavegan_long": "models.gan.model:WaveGANLong",  # WaveGAN, 65536 samples
     "specgan": "models.gan.model:SpecGAN",           # SpecGAN, 128x128 spectrograms
+    "gansynth": "models.gan.model:GANSynth",         # GANSynth-style, magnitude + IF, 65536
     "lstm": "models.seq.audio_rnn:AudioLSTM",        # SampleRNN, LSTM frame tier, raw audio
     "rnn": "models.seq.audio_rnn:AudioRNN",          # the same with a plain RNN cell
     "lstm_seed": "models.seq.seed_lstm:SeedLSTM",    # the seed's LSTM, free-running

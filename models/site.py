@@ -103,8 +103,9 @@ def model_page(model: str, row: dict, clip_names: list[str], n_players: int,
                   "clip:", "", audio_tag(page, f"audio/{model}/interpolation.wav",
                                          f"{model}: latent interpolation")]
     if long_pieces:
-        lines += ["", "## Long-form pieces", "",
-                  "Generated in one go, not stitched from clips:", ""]
+        note = getattr(get_model(model), "long_form_note", "Generated in one go, not stitched "
+                       "from clips:")
+        lines += ["", "## Long-form pieces", "", note, ""]
         lines += [audio_tag(page, f"audio/{model}/{name}", f"{model}: {name}")
                   for name in long_pieces]
     if curves:
@@ -142,8 +143,10 @@ def build_pages(inputs, src_dir, preset: str, models: list[str], n_players: int,
         counts = {s: len(clipdata.load(clips_dir, s)) for s in ("train", "valid", "test")}
         (docs / "data.md").write_text(data_page(read_json(inputs.report), counts,
                                                 clip_length))
+        seams = {m: read_json(Path(p) / "clips.json").get("info", {})
+                 for m, p in zip(models, inputs.samples)}
         (docs / "comparison.md").write_text(comparison_page(read_table(inputs.table), preset,
-                                                            GENERATED))
+                                                            GENERATED, seams))
         (docs / "img" / "comparison").mkdir(parents=True)
         for chart in ("distribution", "memorisation", "musicality"):
             shutil.copy(getattr(inputs, chart), docs / "img" / "comparison" / f"{chart}.png")

@@ -1,4 +1,5 @@
-"""WaveGAN and SpecGAN as registry models: train (checkpointed, resumable) and generate.
+"""WaveGAN, SpecGAN and GANSynth as registry models: train (checkpointed, resumable), generate
+clips, latent interpolations and long-form pieces (models/gan/long_form.py).
 
 Each step of training draws ``n_critic`` real batches (models/data/slices.py), the trainer runs
 ``n_critic`` critic updates and one generator update (models/gan/steps.py). An "epoch" of fit()
@@ -112,6 +113,28 @@ class GanModel:
         return self._render(ckpt_dir, z).reshape(-1)
 
 
+    long_form_note = ("A slow walk through latent space, rendered clip by clip and joined by "
+                      "overlap-add crossfades (models/gan/long_form.py):")
+    crossfade = 0.25        # share of a clip that overlaps the next one in long-form pieces
+    clips_per_anchor = 4    # clips between two random anchors of the latent walk
+
+    def long_form(self, ckpt_dir, n, seed, seconds) -> np.ndarray:
+        """``n`` pieces of ``seconds`` by a latent walk; its seam figures go to sample_info."""
+        from models.gan import long_form
+
+        generator, mcfg = self._generator(ckpt_dir)
+        aux = self.load_aux(Path(ckpt_dir))
+
+        def render(z):
+            out = generator.predict(z, batch_size=16, verbose=0)
+            return self.to_audio(np.asarray(out, np.float32), aux)
+
+        pieces, info = long_form.long_form(render, mcfg["latent_dim"], self.length(mcfg), n,
+                                           seed, seconds, self.crossfade, self.clips_per_anchor)
+        self.sample_info = {**getattr(self, "sample_info", {}), **info}
+        return pieces
+
+
 class WaveGAN(GanModel):
     """WaveGAN (Donahue et al. 2019): a DCGAN of 1-D transposed convolutions that generates
     16384 samples (1.024 s) of raw audio, with phase shuffle in the critic, trained by WGAN-GP."""
@@ -187,6 +210,51 @@ class SpecGAN(GanModel):
         from models.gan import specgan
 
         return specgan.to_audio(generated, aux)
+
+
+class GANSynth(GanModel):
+    """GANSynth-style GAN (Engel et al. 2019), unconditional: a 2-D convolutional generator and
+    critic with pixel norm, equalised learning rate and minibatch standard deviation, on
+    log-magnitude and instantaneous-frequency images of 65536-sample clips (4.1 s); audio comes
+    back by integrating the frequency into phase, no Griffin-Lim. Trained by the shared WGAN-GP
+    trainer, without the paper's progressive growing."""
+
+    name = "gansynth"
+    slice_len = 65536
+    rep = {"frame": 1024, "mel": True}  # set from the model's config in generator_only
+
+    def length(self, mcfg):
+        if mcfg.get("slice_len") not in (None, self.slice_len):
+            raise ValueError(f"config key gansynth.slice_len: GANSynth's images are fixed at "
+                             f"{self.slice_len} samples, got {mcfg['slice_len']}")
+        return self.slice_len
+
+    def grid(self, mcfg) -> tuple[int, int]:
+        """(time frames, frequency bins) of the images: hop = frame / 4, DC bin dropped."""
+        return self.slice_len // (mcfg["frame"] // 4), mcfg["frame"] // 2
+
+    def generator_only(self, mcfg):
+        from models.gan import gansynth
+
+        self.rep = {"frame": mcfg["frame"], "mel": mcfg["mel"]}
+        return gansynth.build_generator(mcfg["d"], mcfg["latent_dim"], *self.grid(mcfg))
+
+    def networks(self, mcfg):
+        from models.gan import gansynth
+
+        return self.generator_only(mcfg), gansynth.build_critic(mcfg["d"], *self.grid(mcfg))
+
+    def to_critic(self, audio, aux):
+        from models.gan import gansynth
+
+        shape = audio.shape[:-1]
+        feats = gansynth.features(audio.reshape(-1, self.slice_len), **self.rep)
+        return feats.reshape(shape + feats.shape[1:])
+
+    def to_audio(self, generated, aux):
+        from models.gan import gansynth
+
+        return gansynth.to_audio(generated, length=self.slice_len, **self.rep)
 
 
 def write_stft_moments(clips_dir, out_path, max_clips: int = 4096, seed: int = 0) -> int:
