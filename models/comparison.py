@@ -86,8 +86,9 @@ def seed_verdict(rows: list[dict]) -> list[str]:
     wins = [c for c in cols if c.score(w) < c.score(s)]
     losses = [c for c in cols if c.score(w) > c.score(s)]
     agree = len(wins) > len(losses)
+    won = ", ".join(c.label.rstrip(" ↓") for c in wins) or "none"
     return [f"WaveGAN is closer to real Bach than SpecGAN on {len(wins)} of {len(cols)} "
-            f"distribution and musicality metrics ({', '.join(c.label.rstrip(' ↓') for c in wins) or 'none'}), "
+            f"distribution and musicality metrics ({won}), "
             f"SpecGAN on {len(losses)}. The numbers "
             + ("agree with" if agree else "do not agree with")
             + " the seed's listening verdict that WaveGAN sounds better."]

@@ -44,7 +44,8 @@ def distribution_chart(rows: list[dict], path) -> None:
         _bars(ax, rows, [r[col.key] for r in rows], lows, highs, col.label,
               log=col.key == "fd")
         ax.axhline(0, color="black", lw=0.5)
-    fig.suptitle("Distance to held-out Bach (lower is closer; grey: baselines and the teacher-forced diagnostic)", fontsize=10)
+    fig.suptitle("Distance to held-out Bach (lower is closer; grey: baselines and the "
+                 "teacher-forced diagnostic)", fontsize=10)
     _save(fig, path)
 
 
