@@ -13,9 +13,9 @@ the interval shows the estimate's spread, not the resampling's bias.
 
 Kernel distance (KD): the unbiased estimate of the squared maximum mean discrepancy between
 per-clip embeddings (centred on the reference set and divided by its overall spread), with
-KID's cubic polynomial kernel k(a, b) = (a.b / d + 1)^3. A Gaussian kernel was tried first: it saturates once a set lies
-several widths from the reference (every untrained model then scored the same 1 + E k_yy),
-which the polynomial kernel does not. It has no sample-size bias (identical distributions give
+KID's cubic polynomial kernel k(a, b) = (a.b / d + 1)^3. A Gaussian kernel was tried first: it
+saturates once a set lies several widths from the reference (every untrained model then scored
+the same 1 + E k_yy), which the polynomial kernel does not. It has no sample-size bias (identical distributions give
 0 on average, and it can dip below 0). Its
 interval comes from subsets without replacement (half of each set, as duplicated clips would
 bias a U-statistic), so it shows the spread of a half-size estimate: conservative.
