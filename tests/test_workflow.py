@@ -11,8 +11,8 @@ import yaml
 from conftest import ROOT, run_snakemake
 
 MODELS = ("real_heldout", "train_copy", "noise", "wavegan", "wavegan_long", "specgan",
-          "lstm", "rnn", "lstm_seed", "lstm_seed_teacher", "notes_lstm")
-GANS = ("wavegan", "wavegan_long", "specgan")
+          "gansynth", "lstm", "rnn", "lstm_seed", "lstm_seed_teacher", "notes_lstm")
+GANS = ("wavegan", "wavegan_long", "specgan", "gansynth")
 
 
 def test_smoke_build_is_complete_and_fast(smoke_build):
@@ -32,17 +32,30 @@ def test_smoke_build_is_complete_and_fast(smoke_build):
         assert "curves.png" in page and "interpolation.wav" in page
         meta = json.loads((out / "models" / model / "checkpoint" / "model.json").read_text())
         assert meta["steps"] == 4 and meta["backend"] == "tensorflow"
-    for model in ("lstm", "rnn", "lstm_seed", "notes_lstm"):  # smoke's long form: one 4 s piece
+    for model in ("lstm", "rnn", "lstm_seed", "notes_lstm", *GANS):  # smoke: one 4 s piece
         long_pieces = sorted((out / "samples" / model).glob("long_*.wav"))
         assert [p.name for p in long_pieces] == ["long_000.wav"]
         assert sf.info(long_pieces[0]).duration == pytest.approx(4.0)
         assert "long_000.wav" in (out / "site" / "models" / model / "index.html").read_text()
     assert not list((out / "samples" / "lstm_seed_teacher").glob("long_*.wav"))
+    for model in ("wavegan", "specgan"):  # 1 s clips: a 4 s piece has joins, measured
+        info = json.loads((out / "samples" / model / "clips.json").read_text())["info"]
+        assert info["clips per piece"] == 5 and 0 < info["seam flux ratio"] < 10
+        assert "seam flux ratio" in (out / "site" / "models" / model / "index.html").read_text()
     info = json.loads((out / "samples" / "lstm_seed_teacher" / "clips.json").read_text())["info"]
     assert "teacher-forced MSE (audio in [-1, 1])" in info
-    rows = {r["model"]: float(r["fd"]) for r in csv.DictReader(open(out / "metrics/table.csv"))}
-    assert set(rows) == set(MODELS)
-    assert rows["noise"] > 2 * max(rows["real_heldout"], rows["train_copy"])
+    table = {r["model"]: r for r in csv.DictReader(open(out / "metrics/table.csv"))}
+    assert set(table) == set(MODELS)
+    fd = {m: float(r["fd"]) for m, r in table.items()}
+    assert fd["noise"] > 2 * max(fd["real_heldout"], fd["train_copy"])
+    for key in ("fd", "kd_logmel", "kd_musicnn"):  # the baselines bracket the scale
+        assert float(table["real_heldout"][f"{key}_high"]) < float(table["noise"][f"{key}_low"])
+    assert table["train_copy"]["verdict"] == "copying"
+    assert table["real_heldout"]["verdict"] == "no copying"
+    page = (out / "site" / "comparison" / "index.html").read_text()
+    assert "train_copy is flagged and real_heldout is not" in page
+    for chart in ("distribution", "memorisation", "musicality"):
+        assert (out / "site" / "img" / "comparison" / f"{chart}.png").stat().st_size > 10_000
 
 
 def test_manifest_has_no_piece_in_two_splits(smoke_build):
