@@ -22,8 +22,9 @@ wildcard_constraints:
 
 
 def model_gpus(wildcards):
-    """1 for models that train on a GPU, so `--resources gpu=1` serialises them."""
-    return int(get_model(wildcards.model).uses_gpu)
+    """1 for models that train on a GPU, so `--resources gpu=1` serialises them (unless the
+    preset says no GPU is claimed: compute.claim_gpu)."""
+    return int(get_model(wildcards.model).uses_gpu and config["compute"]["claim_gpu"])
 
 
 def model_config(wildcards):

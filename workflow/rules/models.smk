@@ -13,7 +13,7 @@ rule train:
     params:
         cfg=model_config,
         state_dir=f"{R}/models/{{model}}/state",
-    threads: workflow.cores
+    threads: config["compute"]["train_threads"] or workflow.cores
     resources:
         gpu=model_gpus,
         mem_mb=8000,
