@@ -59,4 +59,4 @@ def test_snakemake_reports_a_wrong_key_in_one_line():
     assert proc.returncode != 0
     lines = [line for line in proc.stderr.splitlines() if "colour" in line]
     assert len(lines) == 1
-    assert lines[0].startswith("bachgen: unknown config key 'colour' (allowed: clips, data, ")
+    assert lines[0].startswith("bachgen: unknown config key 'colour' (allowed: clips, compute, data, ")
