@@ -28,7 +28,7 @@ from models.audio import SAMPLE_RATE
 KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
 KK_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 PITCH_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
-DESCRIPTORS = {  # name: (label, which way is "more musical" is not implied; shown with units)
+DESCRIPTORS = {  # name: label with units (no direction: each is compared with held-out Bach)
     "pc_entropy": "pitch-class entropy (bits)",
     "key_clarity": "key clarity (r)",
     "onset_rate": "onsets per second",
