@@ -93,25 +93,29 @@ class GanModel:
         load_weights(generator, Path(ckpt_dir) / "generator.npz")
         return generator, mcfg
 
-    def _render(self, ckpt_dir, z: np.ndarray) -> np.ndarray:
-        generator, _ = self._generator(ckpt_dir)
-        out = generator.predict(z.astype(np.float32), batch_size=64, verbose=0)
-        return self.to_audio(np.asarray(out, np.float32), self.load_aux(Path(ckpt_dir)))
+    def _renderer(self, ckpt_dir):
+        """A function (k, latent) latents -> (k, samples) audio, and the network's config; the
+        generator is loaded once per call of this, however many batches it renders."""
+        generator, mcfg = self._generator(ckpt_dir)
+        aux = self.load_aux(Path(ckpt_dir))
+
+        def render(z: np.ndarray) -> np.ndarray:
+            out = generator.predict(np.asarray(z, np.float32), batch_size=64, verbose=0)
+            return self.to_audio(np.asarray(out, np.float32), aux)
+
+        return render, mcfg
 
     def sample(self, ckpt_dir, n, seed, cfg) -> np.ndarray:
-        latent = read_json(Path(ckpt_dir) / "network.json")["latent_dim"]
-        z = np.random.default_rng(seed).uniform(-1, 1, (n, latent))
-        return self._render(ckpt_dir, z)
+        render, mcfg = self._renderer(ckpt_dir)
+        return render(np.random.default_rng(seed).uniform(-1, 1, (n, mcfg["latent_dim"])))
 
     def interpolate(self, ckpt_dir, seed, points: int = 8) -> np.ndarray:
         """Audio of ``points`` clips on the great circle between two random latents, joined."""
-        latent = read_json(Path(ckpt_dir) / "network.json")["latent_dim"]
-        a, b = np.random.default_rng([seed, 1]).uniform(-1, 1, (2, latent))
-        omega = np.arccos(np.clip(a @ b / np.linalg.norm(a) / np.linalg.norm(b), -1, 1))
-        t = np.linspace(0, 1, points)[:, None]
-        z = (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)
-        return self._render(ckpt_dir, z).reshape(-1)
+        from models.gan.long_form import slerp
 
+        render, mcfg = self._renderer(ckpt_dir)
+        a, b = np.random.default_rng([seed, 1]).uniform(-1, 1, (2, mcfg["latent_dim"]))
+        return render(slerp(a, b, np.linspace(0, 1, points))).reshape(-1)
 
     long_form_note = ("A slow walk through latent space, rendered clip by clip and joined by "
                       "overlap-add crossfades (models/gan/long_form.py):")
@@ -122,13 +126,7 @@ class GanModel:
         """``n`` pieces of ``seconds`` by a latent walk; its seam figures go to sample_info."""
         from models.gan import long_form
 
-        generator, mcfg = self._generator(ckpt_dir)
-        aux = self.load_aux(Path(ckpt_dir))
-
-        def render(z):
-            out = generator.predict(z, batch_size=16, verbose=0)
-            return self.to_audio(np.asarray(out, np.float32), aux)
-
+        render, mcfg = self._renderer(ckpt_dir)
         pieces, info = long_form.long_form(render, mcfg["latent_dim"], self.length(mcfg), n,
                                            seed, seconds, self.crossfade, self.clips_per_anchor)
         self.sample_info = {**getattr(self, "sample_info", {}), **info}
