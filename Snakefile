@@ -14,6 +14,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/plots.smk"
+include: "workflow/rules/benchmark.smk"
 include: "workflow/rules/site.smk"
 
 

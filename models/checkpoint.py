@@ -17,7 +17,7 @@ import numpy as np
 from models.io import atomic_path
 
 # Settings that may change between a run and its resumption: the run just trains further.
-RESUMABLE = ("steps",)
+RESUMABLE = ("steps", "max_minutes")
 
 
 def signature(model_cfg: dict, extra: dict) -> str:

@@ -69,6 +69,13 @@ def train(name: str, data_dir, ckpt_dir, cfg: dict, state_dir=None) -> dict:
         info = model.fit(Path(data_dir), tmp, cfg, state_dir) or {}
         meta = {"model": name, "clip_length": cfg["clips"]["length"],
                 "sample_rate": cfg["sample_rate"], "train_s": time.perf_counter() - start, **info}
+        if "backend" in info:  # a trained network: where and in what precision
+            import keras
+
+            from models.training import device_name
+
+            meta.update(device=device_name(),
+                        precision=keras.mixed_precision.dtype_policy().name)
         write_json(tmp / "model.json", meta)
     return meta
 

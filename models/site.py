@@ -16,9 +16,11 @@ import yaml
 from models import audio
 from models.config import ROOT
 from models.data import clips as clipdata
+from models.benchmark import benchmark_page, read_benchmark
 from models.comparison import comparison_page
 from models.io import atomic_dir, read_json
 from models.plots import real_clip
+from models.provenance import provenance_page
 from models.registry import get as get_model
 from models.table import read_table
 
@@ -118,19 +120,43 @@ def model_page(model: str, row: dict, clip_names: list[str], n_players: int,
     return "\n".join(lines) + "\n"
 
 
-def mkdocs_config(src_dir: Path, models: list[str], preset: str) -> dict:
+def run_nav(prefix: str, models: list[str]) -> list[dict]:
+    """Navigation of one run's generated pages below ``prefix`` ('' or 'runs/gpu/')."""
+    return [{"Data": f"{prefix}data.md"}, {"Comparison": f"{prefix}comparison.md"},
+            {"Benchmark": f"{prefix}benchmark.md"},
+            {"Models": [{m: f"{prefix}models/{m}.md"} for m in models]}]
+
+
+def mkdocs_config(src_dir: Path, models: list[str], preset: str,
+                  published: dict[str, list[str]] | None = None) -> dict:
+    """The site's mkdocs.yml; ``published`` maps a published run's name to its models."""
     base = ROOT / "mkdocs.yml"
+    nav = [{"Overview": "index.md"}, {"Method": "method.md"}, *run_nav("", models),
+           {"Discussion": "discussion.md"}]
+    for name, run_models in (published or {}).items():
+        prefix = f"runs/{name}/"
+        nav.append({f"Published {name} run": [{"Provenance": f"{prefix}provenance.md"},
+                                              *run_nav(prefix, run_models)]})
     return {"INHERIT": os.path.relpath(base, src_dir.resolve()),
             "docs_dir": "docs",
             "site_name": f"bachgen: GANs vs LSTMs on Bach ({preset} preset)",
-            "nav": [{"Overview": "index.md"}, {"Method": "method.md"}, {"Data": "data.md"},
-                    {"Comparison": "comparison.md"}, {"Discussion": "discussion.md"},
-                    {"Models": [{m: f"models/{m}.md"} for m in models]}]}
+            "nav": nav}
+
+
+def add_published(docs: Path, run_dir: Path) -> list[str]:
+    """Copy a published run's pages (``run_dir/docs``, a whole site source of its own, so its
+    relative links hold) below ``docs/runs/<name>/`` with a provenance page; its models."""
+    dest = docs / "runs" / run_dir.name
+    shutil.copytree(run_dir / "docs", dest)
+    prov = read_json(run_dir / "provenance.json")
+    (dest / "provenance.md").write_text(provenance_page(prov, GENERATED))
+    return list(prov["models"])
 
 
 def build_pages(inputs, src_dir, preset: str, models: list[str], n_players: int,
-                clip_length: int):
-    """Write the whole MkDocs source folder ``src_dir`` (atomically)."""
+                clip_length: int, published: list = ()):
+    """Write the whole MkDocs source folder ``src_dir`` (atomically); ``published`` are folders
+    of published runs (see models/publish.py) shown in their own section."""
     src_dir = Path(src_dir)
     clips_dir = Path(inputs.index).parent
     with atomic_dir(src_dir) as tmp:
@@ -147,6 +173,8 @@ def build_pages(inputs, src_dir, preset: str, models: list[str], n_players: int,
                  for m, p in zip(models, inputs.samples)}
         (docs / "comparison.md").write_text(comparison_page(read_table(inputs.table), preset,
                                                             GENERATED, seams))
+        (docs / "benchmark.md").write_text(benchmark_page(read_benchmark(inputs.benchmark),
+                                                          GENERATED, preset))
         (docs / "img" / "comparison").mkdir(parents=True)
         for chart in ("distribution", "memorisation", "musicality"):
             shutil.copy(getattr(inputs, chart), docs / "img" / "comparison" / f"{chart}.png")
@@ -171,5 +199,6 @@ def build_pages(inputs, src_dir, preset: str, models: list[str], n_players: int,
                 model, read_json(metrics), names, n_players, read_json(Path(ckpt) / "model.json"),
                 curves=model in curves, interpolation=interp, long_pieces=long_pieces,
                 info=listing.get("info")))
-        (tmp / "mkdocs.yml").write_text(yaml.safe_dump(mkdocs_config(src_dir, models, preset),
-                                                       sort_keys=False))
+        runs = {Path(p).name: add_published(docs, Path(p)) for p in published}
+        (tmp / "mkdocs.yml").write_text(yaml.safe_dump(
+            mkdocs_config(src_dir, models, preset, runs), sort_keys=False))

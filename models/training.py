@@ -24,11 +24,49 @@ def use_jit(setting) -> bool:
     return False  # torch.compile of a GAN step is slow to start and fragile; eager is fine
 
 
+def device_name() -> str:
+    """The accelerator Keras trains on ('NVIDIA H100 80GB HBM3'), or the CPU's description."""
+    import platform
+
+    import keras
+
+    backend = keras.backend.backend()
+    try:
+        if backend == "jax":
+            import jax
+
+            device = jax.devices()[0]
+            if device.platform != "cpu":
+                return device.device_kind
+        elif backend == "torch":
+            import torch
+
+            if torch.cuda.is_available():
+                return torch.cuda.get_device_name(0)
+        elif backend == "tensorflow":
+            import tensorflow as tf
+
+            gpus = tf.config.list_physical_devices("GPU")
+            if gpus:
+                return tf.config.experimental.get_device_details(gpus[0]).get("device_name",
+                                                                               "GPU")
+    except Exception as err:  # a device query must never fail a training run
+        print(f"device query failed: {err}")
+    try:
+        with open("/proc/cpuinfo") as fh:
+            names = [ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")]
+    except OSError:
+        names = []
+    return f"CPU {names[0] if names else platform.machine()}"
+
+
 def run_callbacks(trainer, state_dir: Path, start_step: int, log_every: int, ckpt_every: int,
-                  sig: str, fields: tuple) -> list:
+                  sig: str, fields: tuple, max_minutes: float | None = None) -> list:
     """Callbacks of a resumable fit() whose epochs are ``log_every`` steps: a row of the logged
     ``fields`` per epoch in ``state_dir/curves.csv`` (rows after ``start_step`` dropped first),
-    the training state every ``ckpt_every`` steps, and TensorBoard where it is installed."""
+    the training state every ``ckpt_every`` steps, and TensorBoard where it is installed.
+    With ``max_minutes``, training stops at the first epoch end past that wall time; the
+    first callback's ``reached`` is the last step trained."""
     import keras
 
     from models import checkpoint
@@ -41,7 +79,11 @@ def run_callbacks(trainer, state_dir: Path, start_step: int, log_every: int, ckp
     with atomic_path(curves) as tmp:
         tmp.write_text("\n".join([",".join(("step",) + fields + ("seconds",))] + kept) + "\n")
 
+    began = time.perf_counter()
+
     class Curves(keras.callbacks.Callback):
+        reached = start_step
+
         def on_epoch_begin(self, epoch, logs=None):
             self.start = time.perf_counter()
 
@@ -52,8 +94,13 @@ def run_callbacks(trainer, state_dir: Path, start_step: int, log_every: int, ckp
             with open(curves, "a") as fh:
                 fh.write(",".join(f"{v:.6g}" if isinstance(v, float) else str(v) for v in row)
                          + "\n")
+            self.reached = step
             if step % ckpt_every == 0:
                 checkpoint.save(trainer, state_dir, step, sig)
+            if max_minutes is not None and time.perf_counter() - began >= 60 * max_minutes:
+                print(f"max_minutes ({max_minutes}) reached at step {step}; stopping",
+                      flush=True)
+                self.model.stop_training = True
 
     callbacks = [Curves()]
     if all(importlib.util.find_spec(m) for m in ("tensorflow", "tensorboard")):  # tf.summary
@@ -62,9 +109,11 @@ def run_callbacks(trainer, state_dir: Path, start_step: int, log_every: int, ckp
     return callbacks
 
 
-def fit_resumable(trainer, make_data, name: str, mcfg: dict, state_dir, fields: tuple) -> int:
+def fit_resumable(trainer, make_data, name: str, mcfg: dict, state_dir, fields: tuple
+                  ) -> tuple[int, int]:
     """fit() ``trainer`` to ``mcfg["steps"]`` steps, resuming from ``state_dir`` when its saved
-    state comes from the same settings; returns the step it started from.
+    state comes from the same settings; returns (the step it started from, the step reached:
+    ``steps`` unless ``mcfg["max_minutes"]`` stopped it earlier).
 
     ``make_data(first_epoch)`` gives the PyDataset of batches from that epoch on; one epoch is
     ``log_every`` steps, the state is saved every ``checkpoint_every`` steps and at the end.
@@ -81,14 +130,16 @@ def fit_resumable(trainer, make_data, name: str, mcfg: dict, state_dir, fields: 
     state_dir.mkdir(parents=True, exist_ok=True)
     sig = checkpoint.signature(mcfg, {"model": name, "backend": keras.backend.backend()})
     start = checkpoint.load(trainer, state_dir, sig)
+    reached = start
     if start < steps:
+        callbacks = run_callbacks(trainer, state_dir, start, log_every, ckpt_every, sig, fields,
+                                  mcfg.get("max_minutes"))
         trainer.fit(make_data(start // log_every), epochs=steps // log_every,
-                    initial_epoch=start // log_every, verbose=2,
-                    callbacks=run_callbacks(trainer, state_dir, start, log_every, ckpt_every,
-                                            sig, fields))
-        if steps % ckpt_every:
-            checkpoint.save(trainer, state_dir, steps, sig)
-    return start
+                    initial_epoch=start // log_every, verbose=2, callbacks=callbacks)
+        reached = callbacks[0].reached
+        if reached % ckpt_every:
+            checkpoint.save(trainer, state_dir, reached, sig)
+    return start, reached
 
 
 def save_weights(model, path) -> None:

@@ -32,7 +32,8 @@ def measure(args) -> list[dict]:
     import keras
     import numpy as np
 
-    from models.gan import flops, specgan, wavegan
+    from models import flops
+    from models.gan import specgan, wavegan
     from models.gan.trainer import WGANGP
 
     if args.mixed_precision:
@@ -71,7 +72,7 @@ def measure(args) -> list[dict]:
             mom = {"mean": np.zeros(128, np.float32), "std": np.ones(128, np.float32)}
             specgan.to_audio(out, mom)
         gen_s = time.perf_counter() - start
-        step_flops = flops.step_flops(g, c, args.batch)
+        step_flops = flops.gan_step_flops(g, c, args.batch)
         row = {"backend": keras.backend.backend(), "model": name, "d": args.d,
                "batch": args.batch, "jit": args.jit, "mixed_precision": args.mixed_precision,
                "steps_per_s": 1 / step_s, "examples_per_s": args.batch / step_s,

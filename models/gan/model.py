@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from models import flops
 from models.io import atomic_path, read_json
 from models.training import fit_resumable, load_weights, use_jit, write_checkpoint
 
@@ -76,16 +77,18 @@ class GanModel:
                         jit_compile=use_jit(mcfg["jit_compile"]))
         sampler = SliceSampler(Path(data_dir) / "manifest.csv", self.length(mcfg))
         began = time.perf_counter()
-        start = fit_resumable(
+        start, reached = fit_resumable(
             trainer, lambda first: step_dataset(sampler, lambda a: self.to_critic(a, aux),
                                                 mcfg["seed"], mcfg["n_critic"], mcfg["batch"],
                                                 mcfg["log_every"], first),
             self.name, mcfg, state_dir, CURVE_FIELDS)
         write_checkpoint(generator, ckpt_dir, state_dir, mcfg, "generator.npz")
-        return {"steps": mcfg["steps"], "resumed_from": start, "backend": keras.backend.backend(),
+        return {"steps": reached, "resumed_from": start, "backend": keras.backend.backend(),
                 "fit_s": time.perf_counter() - began, "clip_length": self.length(mcfg),
                 "parameters": {"generator": generator.count_params(),
-                               "critic": critic.count_params()}}
+                               "critic": critic.count_params()},
+                "batch": mcfg["batch"], "flops_per_step": flops.gan_step_flops(
+                    generator, critic, mcfg["batch"], mcfg["n_critic"])}
 
     def _generator(self, ckpt_dir):
         mcfg = read_json(Path(ckpt_dir) / "network.json")

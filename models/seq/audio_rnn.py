@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from models import flops
 from models.io import read_json
 from models.seq import mulaw, samplernn
 from models.training import compile_supervised, fit_resumable, load_weights, write_checkpoint
@@ -49,14 +50,15 @@ class AudioLSTM:
             return samplernn.chunk_inputs(mulaw.encode(audio[0]), frame)
 
         began = time.perf_counter()
-        start = fit_resumable(
+        start, reached = fit_resumable(
             model, lambda first: step_dataset(sampler, batches, mcfg["seed"], 1, mcfg["batch"],
                                               mcfg["log_every"], first),
             self.name, mcfg, state_dir, ("loss",))
         write_checkpoint(model, ckpt_dir, state_dir, mcfg, "weights.npz")
-        return {"steps": mcfg["steps"], "resumed_from": start, "backend": keras.backend.backend(),
+        return {"steps": reached, "resumed_from": start, "backend": keras.backend.backend(),
                 "fit_s": time.perf_counter() - began,
-                "parameters": {"network": model.count_params()}}
+                "parameters": {"network": model.count_params()}, "batch": mcfg["batch"],
+                "flops_per_step": flops.supervised_step_flops(model, mcfg["batch"])}
 
     def _model(self, ckpt_dir):
         mcfg = read_json(Path(ckpt_dir) / "network.json")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from models import flops
 from models.io import atomic_path, read_json
 from models.seq import notes
 from models.training import (compile_supervised, fit_resumable, step_batches,
@@ -146,15 +147,17 @@ class NotesLSTM:
         compile_supervised(model, mcfg,
                            keras.losses.SparseCategoricalCrossentropy(from_logits=True))
         began = time.perf_counter()
-        start = fit_resumable(
+        start, reached = fit_resumable(
             model, lambda first: _windows(stream, window, mcfg["batch"], mcfg["seed"],
                                           mcfg["log_every"], first),
             self.name, mcfg, state_dir, ("loss",))
         write_checkpoint(model, ckpt_dir, state_dir, mcfg, "weights.npz")
         print(f"trained on {len(stream)} tokens", file=sys.stderr)
-        return {"steps": mcfg["steps"], "resumed_from": start, "backend": keras.backend.backend(),
+        return {"steps": reached, "resumed_from": start, "backend": keras.backend.backend(),
                 "fit_s": time.perf_counter() - began, "parameters": {
-                    "network": model.count_params()}, "train_tokens": int(len(stream))}
+                    "network": model.count_params()}, "train_tokens": int(len(stream)),
+                "batch": mcfg["batch"],
+                "flops_per_step": flops.supervised_step_flops(model, mcfg["batch"], window)}
 
     def _net(self, ckpt_dir) -> tuple[NumpyLSTM, dict]:
         mcfg = read_json(Path(ckpt_dir) / "network.json")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from models import flops
 from models.data import clips as clipdata
 from models.io import read_json
 from models.training import compile_supervised, fit_resumable, load_weights, write_checkpoint
@@ -121,14 +122,15 @@ class SeedLSTM:
         compile_supervised(model, mcfg, "mse")
         sampler = SliceSampler(Path(data_dir) / "manifest.csv", LOOK_BACK + 1)
         began = time.perf_counter()
-        start = fit_resumable(
+        start, reached = fit_resumable(
             model, lambda first: step_dataset(sampler, lambda a: windows(a[0]), mcfg["seed"], 1,
                                               mcfg["batch"], mcfg["log_every"], first),
             self.name, mcfg, state_dir, ("loss",))
         write_checkpoint(model, ckpt_dir, state_dir, mcfg, "weights.npz")
-        return {"steps": mcfg["steps"], "resumed_from": start, "backend": keras.backend.backend(),
+        return {"steps": reached, "resumed_from": start, "backend": keras.backend.backend(),
                 "fit_s": time.perf_counter() - began, "clips_dir": str(Path(data_dir) / "clips"),
-                "parameters": {"network": model.count_params()}}
+                "parameters": {"network": model.count_params()}, "batch": mcfg["batch"],
+                "flops_per_step": flops.supervised_step_flops(model, mcfg["batch"])}
 
     def _model(self, ckpt_dir):
         model = build_model()

@@ -2,6 +2,13 @@
 from pathlib import Path
 
 
+def published_runs():
+    """Folders of published runs (published/<name>/provenance.json), when the site shows them."""
+    if not config["site"]["published"]:
+        return []
+    return sorted(str(p.parent) for p in Path("published").glob("*/provenance.json"))
+
+
 localrules:
     site_pages,
     build_site,
@@ -15,6 +22,9 @@ rule site_pages:
         index=rules.make_clips.output.index,
         test=rules.make_clips.output.test,
         table=rules.metric_table.output.csv,
+        benchmark=rules.benchmark.output.csv,
+        published=[str(p) for r in published_runs() for p in sorted(Path(r).rglob("*"))
+                   if p.is_file()],
         distribution=rules.plot_comparison.output.distribution,
         memorisation=rules.plot_comparison.output.memorisation,
         musicality=rules.plot_comparison.output.musicality,
@@ -31,6 +41,7 @@ rule site_pages:
         models=MODELS,
         n_players=config["site"]["n_players"],
         clip_length=config["clips"]["length"],
+        published=published_runs(),
     log:
         f"{R}/logs/site_pages.log",
     conda:

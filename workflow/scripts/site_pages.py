@@ -7,4 +7,5 @@ start(snakemake)
 from models.site import build_pages  # noqa: E402
 
 build_pages(snakemake.input, snakemake.output.src, snakemake.params.preset,
-            snakemake.params.models, snakemake.params.n_players, snakemake.params.clip_length)
+            snakemake.params.models, snakemake.params.n_players, snakemake.params.clip_length,
+            snakemake.params.published)

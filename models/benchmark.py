@@ -1,0 +1,132 @@
+"""Speed of every trained model, read from what its training and generation measured.
+
+Nothing is re-run: training steps/s come from the curves (each row times ``log_every`` steps;
+the first row of a run holds the XLA compile and is reported apart), FLOPs per step from the
+analytic count each trainer stores in ``model.json`` (models/flops.py), and generation speed
+from the seconds ``generate`` timed for its clips (``clips.json``). Utilisation is achieved
+FLOP/s over the device's dense peak for the precision it trained in.
+"""
+from __future__ import annotations
+
+import csv
+import statistics
+from pathlib import Path
+
+from models.io import atomic_path, read_json
+
+# Dense tensor-core peaks in TFLOP/s (NVIDIA's datasheets, SXM parts, no sparsity). float32
+# matmuls run as TF32 on these GPUs under JAX's and TensorFlow's default precision.
+PEAK_TFLOPS = {
+    "H100": {"mixed_bfloat16": 989.4, "float32": 494.7},
+    "H200": {"mixed_bfloat16": 989.4, "float32": 494.7},
+    "A100": {"mixed_bfloat16": 312.0, "float32": 156.0},
+}
+
+FIELDS = ("model", "backend", "device", "precision", "steps", "batch", "params",
+          "steps_per_s", "examples_per_s", "tflop_per_step", "achieved_tflops",
+          "peak_tflops", "utilisation", "first_row_s", "train_min", "gen_clips",
+          "gen_audio_s", "generate_s", "realtime_x")
+
+
+def peak_tflops(device: str, precision: str) -> float | None:
+    """The device's dense peak for ``precision``; None for a CPU or an unlisted GPU."""
+    for name, peaks in PEAK_TFLOPS.items():
+        if name in device.upper():
+            return peaks.get(precision)
+    return None
+
+
+def curve_rate(curves_csv, log_every: int) -> tuple[float, float]:
+    """(steady steps/s, seconds of the first row) from a curves.csv; the steady rate leaves
+    out the first row of the run (compile and warm-up) unless it is the only one."""
+    with open(curves_csv) as fh:
+        seconds = [float(r["seconds"]) for r in csv.DictReader(fh)]
+    if not seconds:
+        raise ValueError(f"{curves_csv}: no rows")
+    steady = seconds[1:] or seconds
+    return log_every / statistics.median(steady), seconds[0]
+
+
+def model_row(model: str, meta: dict, curves_csv, log_every: int, clips: dict) -> dict:
+    """One row of the benchmark for a trained model."""
+    steps_per_s, first = curve_rate(curves_csv, log_every)
+    sr = clips["sample_rate"]
+    batch = meta.get("batch")
+    flop = meta.get("flops_per_step")
+    achieved = flop * steps_per_s / 1e12 if flop else None
+    device, precision = meta.get("device", "unknown"), meta.get("precision", "float32")
+    peak = peak_tflops(device, precision)
+    n, length = len(clips["clips"]), meta["clip_length"]
+    gen_s = clips.get("generate_s")
+    return {
+        "model": model, "backend": meta.get("backend"), "device": device, "precision": precision,
+        "steps": meta.get("steps"), "batch": batch,
+        "params": sum(meta.get("parameters", {}).values()),
+        "steps_per_s": steps_per_s,
+        "examples_per_s": steps_per_s * batch if batch else None,
+        "tflop_per_step": flop / 1e12 if flop else None,
+        "achieved_tflops": achieved, "peak_tflops": peak,
+        "utilisation": achieved / peak if achieved and peak else None,
+        "first_row_s": first, "train_min": meta.get("train_s", 0) / 60,
+        "gen_clips": n, "gen_audio_s": n * length / sr, "generate_s": gen_s,
+        "realtime_x": n * length / sr / gen_s if gen_s else None}
+
+
+def write_benchmark(models: list[str], checkpoints: list, samples: list, log_every: dict,
+                    out_csv) -> list[dict]:
+    """The benchmark CSV of ``models`` (those with curves), from their checkpoint folders
+    (model.json), training states (curves.csv beside the checkpoint) and samples (clips.json)."""
+    rows = []
+    for model, ckpt, smp in zip(models, checkpoints, samples):
+        meta = read_json(Path(ckpt) / "model.json")
+        curves = Path(ckpt).parent / "state" / "curves.csv"
+        rows.append(model_row(model, meta, curves, log_every[model],
+                              read_json(Path(smp) / "clips.json")))
+    with atomic_path(out_csv) as tmp:
+        with open(tmp, "w", newline="") as fh:
+            writer = csv.DictWriter(fh, FIELDS)
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({k: _fmt(v) for k, v in row.items()})
+    return rows
+
+
+def _fmt(v):
+    return f"{v:.6g}" if isinstance(v, float) else ("" if v is None else v)
+
+
+def read_benchmark(path) -> list[dict]:
+    with open(path) as fh:
+        return list(csv.DictReader(fh))
+
+
+def benchmark_page(rows: list[dict], generated: str, preset: str) -> str:
+    """The site's benchmark page from the benchmark CSV's rows."""
+    def num(r, k, spec):
+        return format(float(r[k]), spec) if r.get(k) not in (None, "") else "–"
+
+    devices = sorted({f"{r['device']} ({r['backend']})" for r in rows})
+    lines = [generated, "# Benchmark", "",
+             f"Speed of every trained model of the **{preset}** preset, on "
+             f"{', '.join(devices) or 'no device'}, read from the run itself: steps/s from "
+             "the training curves (the first row of a run, which holds the XLA compile, is "
+             "left out and shown apart), FLOPs per step counted analytically from the layers "
+             "(multiply-adds of dense, convolution and recurrent layers; backward = 2x "
+             "forward), utilisation against the device's dense peak for the precision trained "
+             "in (bf16 989 TFLOP/s, TF32 495 on an H100; none given for a CPU), generation "
+             "speed as seconds of audio made per second, for the whole batch of clips.", "",
+             "| model | precision | batch | steps | steps/s | examples/s | TFLOP/step | "
+             "TFLOP/s | utilisation | first row (s) | train (min) | generation × real time |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        util = f"{100 * float(r['utilisation']):.1f}%" if r.get("utilisation") else "–"
+        lines.append(
+            f"| {r['model']} | {r['precision']} | {r['batch']} | {r['steps']} | "
+            f"{num(r, 'steps_per_s', '.2f')} | {num(r, 'examples_per_s', '.0f')} | "
+            f"{num(r, 'tflop_per_step', '.3g')} | {num(r, 'achieved_tflops', '.2f')} | {util} | "
+            f"{num(r, 'first_row_s', '.1f')} | {num(r, 'train_min', '.2f')} | "
+            f"{num(r, 'realtime_x', '.1f')} |")
+    lines += ["", "Generation speed counts every clip of the run made at once (a batch); "
+              "sample-by-sample models (SampleRNN, the seed's LSTM) are far slower per stream "
+              "than per batch."]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,92 @@
+"""Where and how a run was made: commit, backend, device, date, wall time per rule.
+
+Read from the run's own files: each trained model's ``model.json`` (backend, device,
+precision, steps) and Snakemake's ``benchmark:`` TSVs under ``results/<preset>/benchmarks``
+(wall seconds of every expensive rule's job). The whole run's wall time is measured by whoever
+ran it (tools/publish_run.sh) and passed in.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import importlib.metadata
+import os
+import platform
+from pathlib import Path
+
+from models.io import read_json
+
+PACKAGES = ("keras", "jax", "jaxlib", "tensorflow", "torch", "numpy", "snakemake")
+
+
+def rule_times(bench_dir) -> dict[str, dict[str, float]]:
+    """{rule: {job: wall seconds}} from ``benchmarks/<rule>/<job>.tsv`` and
+    ``benchmarks/<rule>.tsv`` (one job)."""
+    times: dict[str, dict[str, float]] = {}
+    for tsv in sorted(Path(bench_dir).rglob("*.tsv")):
+        rel = tsv.relative_to(bench_dir)
+        rule, job = (rel.parts[0], tsv.stem) if len(rel.parts) > 1 else (tsv.stem, tsv.stem)
+        with open(tsv) as fh:
+            rows = list(csv.DictReader(fh, delimiter="\t"))
+        if rows:
+            times.setdefault(rule, {})[job] = float(rows[-1]["s"])
+    return times
+
+
+def versions() -> dict[str, str]:
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def collect(results_dir, commit: str, wall_s: float, command: str, models: list[str]) -> dict:
+    """The provenance record of the run in ``results_dir``."""
+    results_dir = Path(results_dir)
+    trained = {}
+    for model in models:
+        meta_path = results_dir / "models" / model / "checkpoint" / "model.json"
+        meta = read_json(meta_path) if meta_path.is_file() else {}
+        if "backend" in meta:
+            trained[model] = {k: meta.get(k) for k in ("backend", "device", "precision", "steps",
+                                                       "batch", "train_s")}
+    devices = sorted({m["device"] for m in trained.values() if m.get("device")})
+    backends = sorted({m["backend"] for m in trained.values()})
+    return {"preset": results_dir.name, "commit": commit, "command": command,
+            "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "backend": ", ".join(backends), "device": ", ".join(devices),
+            "host": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                     "machine": platform.machine()},
+            "versions": versions(), "wall_s": wall_s, "models": models,
+            "trained": trained, "rules": rule_times(results_dir / "benchmarks")}
+
+
+def provenance_page(prov: dict, generated: str) -> str:
+    """A published run's provenance as a page."""
+    lines = [generated, f"# Provenance of the published {prov['preset']} run", "",
+             f"- Commit: `{prov['commit']}`", f"- Date: {prov['date']}",
+             f"- Device: **{prov['device'] or 'CPU'}**, Keras backend **{prov['backend']}**; "
+             f"host {prov['host']['cpus']} CPU cores, Python {prov['host']['python']}",
+             f"- Whole run (every rule to the site's pages): **{prov['wall_s'] / 60:.1f} min** "
+             "wall time",
+             f"- Command: `{prov['command']}`",
+             "- Packages: " + ", ".join(f"{k} {v}" for k, v in prov["versions"].items()), "",
+             "These pages are the run's own, as it wrote them; rebuilding the site copies them "
+             "and retrains nothing. Checkpoints are not published.", "",
+             "## Trained models", "",
+             "| model | precision | batch | steps | training (min) |", "|---|---|---:|---:|---:|"]
+    for model, t in prov["trained"].items():
+        lines.append(f"| {model} | {t['precision']} | {t['batch']} | {t['steps']} | "
+                     f"{t['train_s'] / 60:.2f} |")
+    lines += ["", "## Wall time per rule", "",
+              "Seconds of each job, from Snakemake's `benchmark:` files (jobs overlap: the "
+              "training jobs share the GPU one at a time while other rules run beside them).",
+              "", "| rule | jobs | total (s) | longest job |", "|---|---:|---:|---|"]
+    for rule, jobs in prov["rules"].items():
+        longest = max(jobs, key=jobs.get)
+        lines.append(f"| {rule} | {len(jobs)} | {sum(jobs.values()):.1f} | "
+                     f"{longest} ({jobs[longest]:.1f} s) |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,125 @@
+"""The benchmark's arithmetic (FLOPs, rates, utilisation), training budgets, and provenance."""
+import csv
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from models import benchmark, flops, provenance
+from models.training import fit_resumable
+
+
+def test_flops_of_dense_conv_and_recurrent_layers_match_hand_counts():
+    x = keras.Input((10, 8))
+    h = keras.layers.Dense(16)(x)                                   # 10 positions x 8 x 16
+    h = keras.layers.Conv1D(4, 3, padding="same")(h)                # 10 x 3 taps x 16 x 4
+    h = keras.layers.LSTM(5, return_sequences=True)(h)              # 10 x 4 gates x 5 x (4 + 5)
+    h = keras.layers.RNN(keras.layers.SimpleRNNCell(3))(h)          # 10 x 3 x (5 + 3)
+    model = keras.Model(x, h)
+    counts = [flops.layer_flops(layer) for layer in model.layers]
+    assert counts == [0, 2 * 10 * 8 * 16, 2 * 10 * 3 * 16 * 4, 2 * 10 * 4 * 5 * 9,
+                      2 * 10 * 3 * 8]
+    assert flops.supervised_step_flops(model, 7) == 3 * 7 * sum(counts)
+
+
+def test_variable_length_input_needs_timesteps():
+    tokens = keras.Input((None,), dtype="int32")
+    h = keras.layers.Embedding(20, 6)(tokens)
+    model = keras.Model(tokens, keras.layers.LSTM(4, return_sequences=True)(h))
+    with pytest.raises(ValueError, match="timesteps"):
+        flops.model_flops(model)
+    assert flops.model_flops(model, timesteps=32) == 2 * 32 * 4 * 4 * (6 + 4)
+
+
+def test_gan_step_counts_critic_updates_and_generator_update():
+    z = keras.Input((2,))
+    g = keras.Model(z, keras.layers.Dense(3)(z))
+    x = keras.Input((3,))
+    c = keras.Model(x, keras.layers.Dense(1)(x))
+    gf, cf = 2 * 2 * 3, 2 * 3 * 1
+    assert flops.gan_step_flops(g, c, batch=4, n_critic=5) == 4 * (5 * (gf + 15 * cf)
+                                                                   + 3 * gf + 3 * cf)
+
+
+def write_curves(path, seconds):
+    with open(path, "w") as fh:
+        fh.write("step,loss,seconds\n")
+        for i, s in enumerate(seconds):
+            fh.write(f"{(i + 1) * 10},1.0,{s}\n")
+
+
+def test_rate_leaves_out_the_compile_row_and_utilisation_uses_the_precision_peak(tmp_path):
+    write_curves(tmp_path / "curves.csv", [30.0, 2.0, 2.0, 4.0])   # compile, then 10 steps / 2 s
+    assert benchmark.curve_rate(tmp_path / "curves.csv", 10) == (5.0, 30.0)
+    meta = {"batch": 8, "flops_per_step": 2e13, "device": "NVIDIA H100 80GB HBM3",
+            "precision": "mixed_bfloat16", "steps": 40, "parameters": {"g": 3, "c": 4},
+            "clip_length": 16000, "backend": "jax", "train_s": 120}
+    clips = {"sample_rate": 16000, "clips": ["a"] * 10, "generate_s": 2.0}
+    row = benchmark.model_row("m", meta, tmp_path / "curves.csv", 10, clips)
+    assert row["steps_per_s"] == 5.0 and row["examples_per_s"] == 40.0
+    assert row["achieved_tflops"] == pytest.approx(100.0)
+    assert row["utilisation"] == pytest.approx(100.0 / 989.4)
+    assert row["realtime_x"] == pytest.approx(5.0) and row["params"] == 7
+    cpu = benchmark.model_row("m", {**meta, "device": "CPU AMD EPYC", "precision": "float32"},
+                              tmp_path / "curves.csv", 10, clips)
+    assert cpu["peak_tflops"] is None and cpu["utilisation"] is None
+    assert benchmark.peak_tflops("NVIDIA H100 80GB HBM3", "float32") == 494.7
+    page = benchmark.benchmark_page([{k: benchmark._fmt(v) for k, v in row.items()}], "", "gpu")
+    assert "| m | mixed_bfloat16 | 8 | 40 | 5.00 | 40 |" in page and "10.1%" in page
+
+
+def tiny_trainer():
+    keras.utils.set_random_seed(0)
+    x = keras.Input((4,))
+    model = keras.Model(x, keras.layers.Dense(1)(x))
+    model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse")
+    return model
+
+
+def batches(first_epoch, log_every=5):
+    rng = np.random.default_rng(first_epoch)
+
+    class Data(keras.utils.PyDataset):
+        def __len__(self):
+            return log_every
+
+        def __getitem__(self, i):
+            x = rng.normal(size=(8, 4)).astype("float32")
+            return x, x.sum(1, keepdims=True)
+
+    return Data()
+
+
+def test_max_minutes_stops_at_a_row_saves_it_and_a_rerun_goes_on(tmp_path):
+    cfg = {"steps": 20, "log_every": 5, "checkpoint_every": 10, "max_minutes": 1e-9}
+    start, reached = fit_resumable(tiny_trainer(), batches, "tiny", cfg, tmp_path, ("loss",))
+    assert (start, reached) == (0, 5)
+    rows = list(csv.DictReader(open(tmp_path / "curves.csv")))
+    assert [r["step"] for r in rows] == ["5"]
+    with np.load(tmp_path / "state.npz") as state:
+        assert int(state["step"]) == 5
+    start, reached = fit_resumable(tiny_trainer(), batches, "tiny", {**cfg, "max_minutes": None},
+                                   tmp_path, ("loss",))
+    assert (start, reached) == (5, 20)
+    assert [r["step"] for r in csv.DictReader(open(tmp_path / "curves.csv"))] == \
+        ["5", "10", "15", "20"]
+
+
+def test_provenance_reads_rule_times_and_trained_models(tmp_path):
+    run = tmp_path / "gpu"
+    (run / "benchmarks" / "train").mkdir(parents=True)
+    for job, s in (("wavegan", 61.5), ("lstm", 30.0)):
+        (run / "benchmarks" / "train" / f"{job}.tsv").write_text(f"s\th:m:s\n{s}\t0:01:01\n")
+    (run / "benchmarks" / "prepare_data.tsv").write_text("s\th:m:s\n12.0\t0:00:12\n")
+    ckpt = run / "models" / "wavegan" / "checkpoint"
+    ckpt.mkdir(parents=True)
+    (ckpt / "model.json").write_text(json.dumps(
+        {"backend": "jax", "device": "NVIDIA H100 80GB HBM3", "precision": "mixed_bfloat16",
+         "steps": 400, "batch": 64, "train_s": 61.0}))
+    prov = provenance.collect(run, "abc", 300.0, "snakemake ...", ["noise", "wavegan"])
+    assert prov["rules"] == {"prepare_data": {"prepare_data": 12.0},
+                             "train": {"lstm": 30.0, "wavegan": 61.5}}
+    assert list(prov["trained"]) == ["wavegan"] and prov["device"] == "NVIDIA H100 80GB HBM3"
+    page = provenance.provenance_page(prov, "")
+    assert "| train | 2 | 91.5 | wavegan (61.5 s) |" in page and "**5.0 min**" in page
