@@ -36,15 +36,16 @@ def peak_tflops(device: str, precision: str) -> float | None:
     return None
 
 
-def curve_rate(curves_csv, log_every: int) -> tuple[float, float]:
-    """(steady steps/s, seconds of the first row) from a curves.csv; the steady rate leaves
-    out the first row of the run (compile and warm-up) unless it is the only one."""
+def curve_rate(curves_csv, log_every: int) -> tuple[float | None, float]:
+    """(steady steps/s, seconds of the first row) from a curves.csv. The steady rate leaves
+    out the first row of the run (compile and warm-up); a run of one row has none (None)."""
     with open(curves_csv) as fh:
         seconds = [float(r["seconds"]) for r in csv.DictReader(fh)]
     if not seconds:
         raise ValueError(f"{curves_csv}: no rows")
-    steady = seconds[1:] or seconds
-    return log_every / statistics.median(steady), seconds[0]
+    if len(seconds) == 1:
+        return None, seconds[0]
+    return log_every / statistics.median(seconds[1:]), seconds[0]
 
 
 def model_row(model: str, meta: dict, curves_csv, log_every: int, clips: dict) -> dict:
@@ -53,7 +54,7 @@ def model_row(model: str, meta: dict, curves_csv, log_every: int, clips: dict) -
     sr = clips["sample_rate"]
     batch = meta.get("batch")
     flop = meta.get("flops_per_step")
-    achieved = flop * steps_per_s / 1e12 if flop else None
+    achieved = flop * steps_per_s / 1e12 if flop and steps_per_s else None
     device, precision = meta.get("device", "unknown"), meta.get("precision", "float32")
     peak = peak_tflops(device, precision)
     n, length = len(clips["clips"]), meta["clip_length"]
@@ -63,7 +64,7 @@ def model_row(model: str, meta: dict, curves_csv, log_every: int, clips: dict) -
         "steps": meta.get("steps"), "batch": batch,
         "params": sum(meta.get("parameters", {}).values()),
         "steps_per_s": steps_per_s,
-        "examples_per_s": steps_per_s * batch if batch else None,
+        "examples_per_s": steps_per_s * batch if batch and steps_per_s else None,
         "tflop_per_step": flop / 1e12 if flop else None,
         "achieved_tflops": achieved, "peak_tflops": peak,
         "utilisation": achieved / peak if achieved and peak else None,
@@ -110,7 +111,7 @@ def benchmark_page(rows: list[dict], generated: str, preset: str) -> str:
              f"Speed of every trained model of the **{preset}** preset, on "
              f"{', '.join(devices) or 'no device'}, read from the run itself: steps/s from "
              "the training curves (the first row of a run, which holds the XLA compile, is "
-             "left out and shown apart), FLOPs per step counted analytically from the layers "
+             "left out and shown apart; a run of one row has no steady rate), FLOPs per step counted analytically from the layers "
              "(multiply-adds of dense, convolution and recurrent layers; backward = 2x "
              "forward), utilisation against the device's dense peak for the precision trained "
              "in (bf16 989 TFLOP/s, TF32 495 on an H100; none given for a CPU), generation "

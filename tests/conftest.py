@@ -19,8 +19,15 @@ sys.path.insert(0, str(ROOT))
 
 SR = 16000
 # What a checkout holds beside the sources; the smoke build runs in a copy without these.
-NOT_COPIED = shutil.ignore_patterns("results", ".snakemake", ".git", "__pycache__",
-                                    ".pytest_cache", "site", ".whl")
+_NOT_COPIED = shutil.ignore_patterns(".snakemake", ".git", "__pycache__", ".pytest_cache",
+                                     ".whl")
+
+
+def NOT_COPIED(folder, names):
+    """Build outputs of the checkout (results/, site/ at its top); a published run's own
+    results/ folder inside published/ is source and is copied."""
+    top = {"results", "site"} if Path(folder).resolve() == ROOT.resolve() else set()
+    return set(_NOT_COPIED(folder, names)) | (top & set(names))
 
 
 def tone(freqs, seconds=1.0, sr=SR, amp=0.5):

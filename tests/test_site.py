@@ -45,8 +45,9 @@ def test_every_page_in_chromium(served_site):
 
     site, base = served_site
     pages = sorted(p.relative_to(site).parent.as_posix() for p in site.rglob("index.html"))
-    assert {"models/noise", "models/real_heldout", "models/train_copy", "data", "comparison", "discussion"} \
-        <= set(pages)
+    assert {"models/noise", "models/real_heldout", "models/train_copy", "data", "comparison",
+            "discussion", "benchmark", "runs/gpu/provenance", "runs/gpu/benchmark",
+            "runs/gpu/models/gansynth", "runs/gpu/comparison"} <= set(pages)
     n_audio = 0
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)

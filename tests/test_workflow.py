@@ -113,3 +113,51 @@ def test_data_report_counts_pieces_and_hours(smoke_build):
     assert report["pieces"] == 20 and report["skipped"] == []
     assert sum(s["pieces"] for s in report["splits"].values()) == 20
     assert report["hours"] == pytest.approx(sum(s["hours"] for s in report["splits"].values()))
+
+
+def test_benchmark_covers_every_trained_model(smoke_build):
+    work, _ = smoke_build
+    rows = list(csv.DictReader(open(work / "results/smoke/benchmark.csv")))
+    assert [r["model"] for r in rows] == [m for m in MODELS if m not in
+                                          ("real_heldout", "train_copy", "noise")]
+    for r in rows:
+        assert float(r["tflop_per_step"]) > 0 and float(r["steps_per_s"]) > 0
+        assert float(r["realtime_x"]) > 0 and r["device"].startswith("CPU")
+    assert "| wavegan | float32 | 4 | 4 |" in (work / "results/smoke/site_src/docs/benchmark.md"
+                                                ).read_text()
+
+
+def test_a_published_run_joins_the_site_without_retraining(smoke_build, tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    work = tmp_path / "bachgen"
+    shutil.copytree(smoke_build[0], work, symlinks=True)
+    publish = [sys.executable, "-m", "models.publish", "results/smoke", "published/smoke_run",
+               "--commit", "test", "--wall-s", "150", "--command", "snakemake --config "
+               "preset=smoke"]
+    subprocess.run(publish, cwd=work, check=True, capture_output=True, text=True)
+    prov = json.loads((work / "published/smoke_run/provenance.json").read_text())
+    assert prov["commit"] == "test" and prov["wall_s"] == 150 and len(prov["models"]) == 12
+    assert prov["trained"]["wavegan"]["steps"] == 4 and "train" in prov["rules"]
+    assert sorted(p.name for p in (work / "published/smoke_run/curves").iterdir()) == \
+        sorted(f"{m}.csv" for m in MODELS if m not in ("real_heldout", "train_copy", "noise"))
+    assert not list((work / "published/smoke_run").rglob("state.npz"))  # no checkpoints
+    # only the site's two rules see the new run; then its pages, provenance included, are there
+    dry = run_snakemake(work, "-n", "--config", "preset=smoke")
+    assert sorted(set(re.findall(r"^(?:local)?rule (\w+):", dry.stdout, re.M)) - {"all"}) == \
+        ["build_site", "site_pages"], dry.stdout
+    run_snakemake(work, "--cores", "2", "--config", "preset=smoke")
+    site = work / "results/smoke/site/runs/smoke_run"
+    assert "**2.5 min**" in (work / "results/smoke/site_src/docs/runs/smoke_run/provenance.md"
+                             ).read_text()
+    page = (site / "models/wavegan/index.html").read_text()
+    for src in re.findall(r'<audio[^>]* src="([^"]+)"', page):
+        assert (site / "models/wavegan" / src).resolve().is_file(), src
+    # publishing what is not a finished run fails with one line naming it
+    (work / "results/half").mkdir()
+    proc = subprocess.run(publish[:3] + ["results/half", "published/half"] + publish[5:],
+                          cwd=work, capture_output=True, text=True)
+    assert proc.returncode != 0 and not (work / "published/half").exists()
+    assert proc.stderr.strip().startswith("publish: results/half: not a finished run, missing")
