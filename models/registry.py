@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models import audio
+from models import audio, distribute
 from models.io import atomic_dir, read_json, write_json
 
 MODELS = {
@@ -65,10 +65,15 @@ def train(name: str, data_dir, ckpt_dir, cfg: dict, state_dir=None) -> dict:
     model = get(name)
     state_dir = Path(state_dir) if state_dir else Path(ckpt_dir).parent / "state"
     start = time.perf_counter()
+    # compute.data_parallel: a neural model splits each batch over the local accelerators
+    parallel = model.uses_gpu and cfg.get("compute", {}).get("data_parallel", False)
+    devices = distribute.setup(parallel, cfg.get(name, {}).get("batch"))
     with atomic_dir(ckpt_dir) as tmp:
         info = model.fit(Path(data_dir), tmp, cfg, state_dir) or {}
         meta = {"model": name, "clip_length": cfg["clips"]["length"],
                 "sample_rate": cfg["sample_rate"], "train_s": time.perf_counter() - start, **info}
+        if devices > 1:
+            meta["devices"] = devices
         if "backend" in info:  # a trained network: where and in what precision
             import keras
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what bachgen needs on a fresh Debian/Ubuntu machine: Chromium and ffmpeg (for the
 # tests: the site check and mp3 decoding) from the system's packages, the Python packages from
-# requirements.txt. Safe to run again; skips what is already there.
+# requirements.txt. With --tests, also SLURM's daemons and munge (the SLURM profile's test
+# starts a one-node cluster). Safe to run again; skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,13 @@ sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+if [ "${1:-}" = --tests ]; then  # the SLURM profile's test runs a one-node cluster
+  for pkg in slurmctld slurmd; do
+    command -v $pkg >/dev/null 2>&1 || [ -x /usr/sbin/$pkg ] || missing+=($pkg)
+  done
+  command -v sbatch >/dev/null 2>&1 || missing+=(slurm-client)
+  command -v munged >/dev/null 2>&1 || [ -x /usr/sbin/munged ] || missing+=(munge)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install.sh: apt-get install ${missing[*]}"
   sudo_if_needed apt-get update -qq

@@ -114,6 +114,22 @@ def jax_input_gradient(critic, d_tv, d_ntv, x):
     return jax.grad(score, has_aux=True)(x, d_ntv)
 
 
+def jax_split_batch(x):
+    """``x`` pinned to be split along its batch axis (0) over the devices of the keras
+    DataParallel distribution (models/distribute.py); ``x`` itself when there is none. The real
+    batches arrive split already; pinning the latents and interpolation factors as well keeps
+    XLA from running the generator's whole batch on every device (measured: it did, for the
+    generator update)."""
+    import jax
+
+    distribution = keras.distribution.distribution()
+    if distribution is None:
+        return x
+    spec = [distribution.batch_dim_name] + [None] * (len(x.shape) - 1)
+    layout = keras.distribution.TensorLayout(spec, distribution.device_mesh)
+    return jax.lax.with_sharding_constraint(x, layout.backend_layout)
+
+
 def jax_train_step(model, state, data):
     """Stateless: state = (trainable, non_trainable, optimizer, metrics) variable values."""
     import jax
@@ -137,6 +153,7 @@ def jax_train_step(model, state, data):
         real = reals[i]
         batch = real.shape[0]
         (z, eps), seed = draw(seed, lambda: (model.sample_latent(batch), model.sample_eps(batch)))
+        z, eps = jax_split_batch(z), jax_split_batch(eps)
         fake, g_ntv = generator.stateless_call(g_tv, g_ntv, z, training=True)
         fake = jax.lax.stop_gradient(fake)
 
@@ -153,6 +170,7 @@ def jax_train_step(model, state, data):
         d_tv, d_ov = model.d_optimizer.stateless_apply(d_ov, grads, d_tv)
 
     z, seed = draw(seed, lambda: model.sample_latent(batch))
+    z = jax_split_batch(z)
 
     def g_loss_fn(g_tv, g_ntv, d_ntv):
         fake, g_ntv = generator.stateless_call(g_tv, g_ntv, z, training=True)

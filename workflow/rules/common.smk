@@ -1,5 +1,6 @@
 # Configuration and the few names every rule file shares.
 import sys
+from pathlib import Path
 
 sys.path.insert(0, workflow.basedir)  # the project's `models` package; scripts use step.start
 
@@ -31,7 +32,10 @@ def model_config(wildcards):
     """The config a model's train and generate steps see: shared sizes plus its own section,
     so that changing a plot or page setting never retrains anything."""
     keys = ("sample_rate", "clips", wildcards.model)
-    return {k: config[k] for k in keys if k in config}
+    cfg = {k: config[k] for k in keys if k in config}
+    if config["compute"]["data_parallel"] and get_model(wildcards.model).uses_gpu:
+        cfg["compute"] = {"data_parallel": True}  # only then: runs without it keep their params
+    return cfg
 
 
 def prepare_inputs(wildcards):
@@ -57,3 +61,10 @@ def eval_params(*keys):
     """The log-mel settings plus ``keys`` of the eval config: a rule sees only what changes its
     output, so changing a test's threshold does not re-embed every clip."""
     return {k: config["eval"][k] for k in ("n_mels", "n_fft", "hop", *keys)}
+
+
+def published_runs():
+    """Folders of published runs (published/<name>/provenance.json), when the site shows them."""
+    if not config["site"]["published"]:
+        return []
+    return sorted(str(p.parent) for p in Path("published").glob("*/provenance.json"))

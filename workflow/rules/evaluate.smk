@@ -2,6 +2,10 @@
 # reference clips and the same training clips (models/evaluation.py).
 
 
+localrules:
+    metric_table,
+
+
 rule reference_features:
     input:
         index=rules.make_clips.output.index,

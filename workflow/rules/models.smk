@@ -1,4 +1,6 @@
 # Train and generate, generic over the {model} wildcard: the registry knows what each name is.
+# Their resources are what a cluster job asks for (profiles/slurm): gpu, mem_mb, runtime
+# (minutes), cpus_per_task.
 
 
 rule train:
@@ -18,6 +20,7 @@ rule train:
         gpu=model_gpus,
         mem_mb=8000,
         runtime=60,
+        cpus_per_task=lambda wildcards, threads: threads,
     log:
         f"{R}/logs/train/{{model}}.log",
     conda:
@@ -42,6 +45,7 @@ rule generate:
     resources:
         mem_mb=4000,
         runtime=30,
+        cpus_per_task=1,
     log:
         f"{R}/logs/generate/{{model}}.log",
     conda:

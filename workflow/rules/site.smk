@@ -2,13 +2,6 @@
 from pathlib import Path
 
 
-def published_runs():
-    """Folders of published runs (published/<name>/provenance.json), when the site shows them."""
-    if not config["site"]["published"]:
-        return []
-    return sorted(str(p.parent) for p in Path("published").glob("*/provenance.json"))
-
-
 localrules:
     site_pages,
     build_site,

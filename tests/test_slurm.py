@@ -1,0 +1,94 @@
+"""profiles/slurm on a real one-node SLURM cluster (slurmctld + slurmd + munge on 127.0.0.1,
+started by tools/slurm_local.sh): the smoke preset through `--executor slurm` gives the local
+run's results, its training and generation jobs went through SLURM, the light rules did not."""
+import csv
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+
+import numpy as np
+import pytest
+
+from conftest import NOT_COPIED, ROOT, run_snakemake
+
+SUBMITTED = ("train", "generate", "prepare_data", "make_clips", "model_features", "evaluate")
+LOCAL = ("plot_model", "plot_curves", "plot_comparison", "metric_table", "benchmark",
+         "site_pages", "build_site")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """The environment of a running one-node cluster's clients (its folder's bin/ first on
+    PATH, see tools/slurm_local.sh); stopped after the module."""
+    folder = tmp_path_factory.mktemp("slurm")
+    proc = subprocess.run(["bash", str(ROOT / "tools/slurm_local.sh"), "start", str(folder)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, f"the test cluster did not start: {proc.stderr}"
+    env = {k: v for k, v in os.environ.items() if k != "SLURM_CONF"}
+    yield {**env, "PATH": f"{folder / 'bin'}{os.pathsep}{env['PATH']}"}
+    subprocess.run(["bash", str(ROOT / "tools/slurm_local.sh"), "stop", str(folder)],
+                   timeout=60)
+
+
+@pytest.fixture(scope="module")
+def slurm_build(cluster, tmp_path_factory):
+    work = tmp_path_factory.mktemp("slurm_smoke") / "bachgen"
+    shutil.copytree(ROOT, work, ignore=NOT_COPIED)
+    env = cluster
+    start = time.perf_counter()
+    proc = subprocess.run(
+        ["python3", "-m", "snakemake", "--profile", "profiles/slurm", "--config",
+         "preset=smoke"], cwd=work, env=env, capture_output=True, text=True, timeout=1800)
+    seconds = time.perf_counter() - start
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    jobs = subprocess.run(["squeue", "--states=all", "--noheader", "--format=%i|%T|%j|%k"],
+                          env=env, capture_output=True, text=True, check=True).stdout
+    print(f"smoke through SLURM: {seconds:.0f} s")
+    return work, proc.stdout + proc.stderr, jobs, seconds
+
+
+def test_jobs_went_through_slurm_and_light_rules_stayed_local(slurm_build):
+    work, log, jobs, _ = slurm_build
+    submitted = re.findall(r"Job \d+ has been submitted with SLURM jobid (\d+)", log)
+    rows = [line.split("|") for line in jobs.strip().splitlines()]
+    states = {jobid: state for jobid, state, *_ in rows}
+    assert submitted and all(states.get(j) == "COMPLETED" for j in submitted), (submitted, rows)
+    logs = work / ".snakemake" / "slurm_logs"
+    for rule in SUBMITTED:
+        assert list((logs / f"rule_{rule}").rglob("*.log")), f"no SLURM log of rule {rule}"
+    for rule in LOCAL:
+        assert not (logs / f"rule_{rule}").exists(), f"{rule} went to SLURM"
+    n_models = 12
+    assert len(list((logs / "rule_train").rglob("*.log"))) == n_models
+
+
+def test_slurm_run_equals_the_local_run(slurm_build, smoke_build):
+    slurm, local = slurm_build[0] / "results/smoke", smoke_build[0] / "results/smoke"
+    assert (slurm / "site" / "index.html").is_file()
+    same = ["data/manifest.csv", "data/clips/index.csv"]
+    for rel in same:
+        assert (slurm / rel).read_bytes() == (local / rel).read_bytes(), rel
+    a = np.load(slurm / "data/clips/train.npy")
+    assert np.array_equal(a, np.load(local / "data/clips/train.npy"))
+    for model in ("real_heldout", "train_copy", "noise", "wavegan", "notes_lstm"):
+        for name in ("clip_000.wav", "clip_015.wav"):
+            assert (slurm / "samples" / model / name).read_bytes() == \
+                (local / "samples" / model / name).read_bytes(), (model, name)
+    rows = {}
+    for run in (slurm, local):
+        with open(run / "metrics/table.csv") as fh:
+            rows[run] = {r["model"]: r for r in csv.DictReader(fh)}
+    assert rows[slurm].keys() == rows[local].keys()
+    for model, row in rows[local].items():
+        for key, value in row.items():
+            other = rows[slurm][model][key]
+            try:
+                assert float(other) == pytest.approx(float(value), rel=1e-6, abs=1e-9), \
+                    (model, key)
+            except ValueError:
+                assert other == value, (model, key)
+    meta = json.loads((slurm / "models/wavegan/checkpoint/model.json").read_text())
+    assert meta["steps"] == 4
