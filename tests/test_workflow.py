@@ -93,8 +93,9 @@ def test_wrong_model_in_config_fails_before_any_job(smoke_build):
     assert proc.returncode != 0 and "unknown model 'wavenet'" in proc.stderr
 
 
-def test_lint_is_clean():
-    proc = run_snakemake(ROOT, "--lint", check=False, timeout=120)
+@pytest.mark.parametrize("profile", [[], ["--profile", "profiles/slurm"]])
+def test_lint_is_clean(profile):
+    proc = run_snakemake(ROOT, "--lint", *profile, check=False, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Congratulations" in proc.stdout + proc.stderr
 
