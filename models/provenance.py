@@ -12,6 +12,7 @@ import datetime as dt
 import importlib.metadata
 import os
 import platform
+import re
 from pathlib import Path
 
 from models.io import read_json
@@ -81,9 +82,11 @@ def provenance_page(prov: dict, generated: str) -> str:
     for model, t in prov["trained"].items():
         lines.append(f"| {model} | {t['precision']} | {t['batch']} | {t['steps']} | "
                      f"{t['train_s'] / 60:.2f} |")
+    gpus = re.search(r"--resources\s+gpu=(\d+)", prov["command"])
+    at_once = "one at a time" if not gpus or gpus[1] == "1" else f"up to {gpus[1]} at a time"
     lines += ["", "## Wall time per rule", "",
-              "Seconds of each job, from Snakemake's `benchmark:` files (jobs overlap: the "
-              "training jobs share the GPU one at a time while other rules run beside them).",
+              "Seconds of each job, from Snakemake's `benchmark:` files (jobs overlap: training "
+              f"jobs hold the GPU {at_once} while other rules run beside them).",
               "", "| rule | jobs | total (s) | longest job |", "|---|---:|---:|---|"]
     for rule, jobs in prov["rules"].items():
         longest = max(jobs, key=jobs.get)
