@@ -36,7 +36,7 @@ def _recurrent(layer):
 def layer_flops(layer, timesteps: int | None = None) -> int:
     """Forward FLOPs of one layer for one example (``timesteps`` for variable-length input)."""
     name = type(layer).__name__
-    rec = _recurrent(layer) if name in GATES or name in ("RNN", "Bidirectional") else None
+    rec = _recurrent(layer) if name in GATES or name == "RNN" else None
     if rec:
         gates, units, kernel = rec
         steps = _positions(layer.input.shape, timesteps)

@@ -16,22 +16,20 @@ import shutil
 import sys
 from pathlib import Path
 
-from models.io import atomic_dir, read_json, write_json
+from models.io import atomic_dir, write_json
 from models.provenance import collect
+from models.table import read_table
 
 REQUIRED = ("site_src/docs", "site_src/mkdocs.yml", "benchmark.csv", "metrics/table.csv",
             "metrics/table.md")
 
 
 def models_of(results_dir: Path) -> list[str]:
-    """The run's models, in its site's order (its mkdocs.yml nav)."""
-    import yaml
-
-    nav = yaml.safe_load((results_dir / "site_src" / "mkdocs.yml").read_text())["nav"]
-    for entry in nav:
-        if "Models" in entry:
-            return [next(iter(m)) for m in entry["Models"]]
-    raise ValueError(f"{results_dir}/site_src/mkdocs.yml: no Models section in its nav")
+    """The run's models, in the order of its metric table."""
+    models = [row["model"] for row in read_table(results_dir / "metrics" / "table.csv")]
+    if not models:
+        raise ValueError(f"{results_dir}/metrics/table.csv: no models")
+    return models
 
 
 def publish(results_dir, out_dir, commit: str, wall_s: float, command: str) -> dict:
