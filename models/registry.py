@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from models import audio, distribute
+from models import audio
+from models.train import distribute
 from models.io import atomic_dir, read_json, write_json
 
 MODELS = {
@@ -77,7 +78,7 @@ def train(name: str, data_dir, ckpt_dir, cfg: dict, state_dir=None) -> dict:
         if "backend" in info:  # a trained network: where and in what precision
             import keras
 
-            from models.training import device_name
+            from models.train.loop import device_name
 
             meta.update(device=device_name(),
                         precision=keras.mixed_precision.dtype_policy().name)

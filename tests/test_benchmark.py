@@ -6,8 +6,9 @@ import keras
 import numpy as np
 import pytest
 
-from models import benchmark, flops, provenance
-from models.training import fit_resumable
+from models.report import benchmark, provenance
+from models.train import flops
+from models.train.loop import fit_resumable
 
 
 def test_flops_of_dense_conv_and_recurrent_layers_match_hand_counts():

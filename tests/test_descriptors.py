@@ -5,7 +5,7 @@ import numpy as np
 import pretty_midi
 import pytest
 
-from models import descriptors, embeddings
+from models.evaluate import descriptors, embeddings
 from models.data import render
 
 SR = 16000

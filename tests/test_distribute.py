@@ -1,4 +1,4 @@
-"""Data-parallel training (compute.data_parallel, models/distribute.py): two devices give one
+"""Data-parallel training (compute.data_parallel, models/train/distribute.py): two devices give one
 device's training curve and weights with the same global batch, for a supervised model and a GAN,
 through registry.train; and the settings it refuses.
 
@@ -104,7 +104,7 @@ def test_a_batch_that_does_not_split_over_the_devices_is_refused(runs):
 def test_other_backends_are_refused_and_off_is_a_no_op():
     import keras
 
-    from models import distribute
+    from models.train import distribute
 
     assert keras.backend.backend() == "tensorflow"  # pytest's Keras (tests/conftest.py)
     assert distribute.setup(False, 3) == 1 and keras.distribution.distribution() is None

@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from models import comparison, evaluation, table
+from models.evaluate import suite
+from models.report import comparison, table
 
 EV = {"seed": 0, "bootstrap": 50, "ndb_bins": 4, "copy_cells": 3, "copy_min_cell": 4,
       "copy_threshold": 3.0}
@@ -17,7 +18,7 @@ def fake_features(rng, n, shift=0.0, frames=20):
            "chroma": rng.dirichlet(np.r_[1 + 5 * shift, np.ones(11)], size=n)}
     for name in ("pc_entropy", "key_clarity", "onset_rate", "flatness", "silence"):
         out[f"desc_{name}"] = rng.normal(shift, 1, n)
-    for name in evaluation.NOTE_FIGURES:
+    for name in suite.NOTE_FIGURES:
         out[f"notes_{name}"] = rng.normal(shift, 1, n)
     return out
 
@@ -34,7 +35,7 @@ def rows():
             "specgan": fake_features(rng, 40, 1.0)}
     out = []
     for name, feats in sets.items():
-        row, arrays = evaluation.compare_sets(feats, ref, train, EV)
+        row, arrays = suite.compare_sets(feats, ref, train, EV)
         assert len(arrays["gen_nn"]) == 40 and len(arrays["held_nn"]) == 120
         out.append({"model": name, **row})
     return out

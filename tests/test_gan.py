@@ -123,7 +123,7 @@ def generator_weights(tmp_path, name):
 
 
 def test_resume_after_kill_matches_an_uninterrupted_run(tmp_path):
-    from models.checkpoint import saved_step
+    from models.train.checkpoint import saved_step
 
     data = make_data_dir(tmp_path / "data", seconds=3.2, length=16384)
     proc = run_training(tmp_path, "killed", 10_000, data, wait=False)

@@ -1,7 +1,7 @@
 """Known answers of the memorisation and diversity measures."""
 import numpy as np
 
-from models import memorisation
+from models.evaluate import memorisation
 
 
 def sets(seed=0):

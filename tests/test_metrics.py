@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from conftest import tone
-from models import metrics
+from models.evaluate import metrics
 
 
 def stats_of(frames_per_clip):

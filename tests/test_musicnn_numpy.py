@@ -1,7 +1,7 @@
-"""The numpy musicnn port (models.musicnn_numpy): its checkpoint reader finds every variable of
-musicnn's graph with the right shape and refuses damaged files; its log-mel is the worker's; its
-embedding equals the TensorFlow reference worker's on rendered piano, noise and silence; and
-models.pretrained.musicnn_embed runs it without loading TensorFlow."""
+"""The numpy musicnn port (models.evaluate.musicnn_numpy): its checkpoint reader finds every
+variable of musicnn's graph with the right shape and refuses damaged files; its log-mel is the
+worker's; its embedding equals the TensorFlow reference worker's on rendered piano, noise and
+silence; and models.evaluate.pretrained.musicnn_embed runs it without loading TensorFlow."""
 import importlib.util
 import io
 import shutil
@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models import musicnn_numpy as mn
-from models import pretrained
+from models.evaluate import musicnn_numpy as mn
+from models.evaluate import pretrained
 
 SR = 16000
 LENGTH = 16384  # the project's clip length: 65 log-mel frames
@@ -105,7 +105,7 @@ def test_checkpoint_reader_refuses_damaged_files(tmp_path):
 
 
 def test_log_mel_is_the_workers(clips):
-    from models import musicnn_worker  # librosa's log-mel; no TensorFlow at import
+    from models.evaluate import musicnn_worker  # librosa's log-mel; no TensorFlow at import
 
     ref = musicnn_worker.log_mel(clips)
     got = mn.log_mel(clips)
@@ -117,7 +117,8 @@ def test_log_mel_is_the_workers(clips):
 def test_embedding_equals_the_tensorflow_worker(clips, tmp_path):
     src, dst = tmp_path / "clips.npy", tmp_path / "embeddings.npy"
     np.save(src, clips)
-    proc = subprocess.run([sys.executable, "-m", "models.musicnn_worker", str(src), str(dst)],
+    worker = "models.evaluate.musicnn_worker"
+    proc = subprocess.run([sys.executable, "-m", worker, str(src), str(dst)],
                           cwd=pretrained.ROOT, env=pretrained.musicnn_env(),
                           capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from models import pretrained
+from models.evaluate import pretrained
 
 SR = 16000
 LENGTH = 16384  # the project's clip length: 1.024 s at 16 kHz
@@ -109,7 +109,8 @@ def test_transcribe_batches_clips_and_resamples(scale_audio):
 
 def test_pretrained_tools_load_no_tensorflow():
     """The workflow's evaluation runs where TensorFlow is absent (the GPU machine)."""
-    code = ("import sys, numpy as np; from models.pretrained import musicnn_embed, transcribe; "
+    code = ("import sys, numpy as np; "
+            "from models.evaluate.pretrained import musicnn_embed, transcribe; "
             "x = np.zeros((2, 16384), np.float32); transcribe(x); "
             "assert musicnn_embed(x).shape == (2, 200); "
             "print('tensorflow' in sys.modules, 'keras' in sys.modules)")

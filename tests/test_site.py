@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 from conftest import serve
-from models.site import asset_href, page_url_dir
+from models.report.site import asset_href, page_url_dir
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Keep Chromium off the network: no background services, no component updates, no QUIC.

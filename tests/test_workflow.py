@@ -135,9 +135,9 @@ def test_a_published_run_joins_the_site_without_retraining(smoke_build, tmp_path
 
     work = tmp_path / "bachgen"
     shutil.copytree(smoke_build[0], work, symlinks=True)
-    publish = [sys.executable, "-m", "models.publish", "results/smoke", "published/smoke_run",
-               "--commit", "test", "--wall-s", "150", "--command", "snakemake --config "
-               "preset=smoke"]
+    publish = [sys.executable, "-m", "models.report.publish", "results/smoke",
+               "published/smoke_run", "--commit", "test", "--wall-s", "150", "--command",
+               "snakemake --config preset=smoke"]
     subprocess.run(publish, cwd=work, check=True, capture_output=True, text=True)
     prov = json.loads((work / "published/smoke_run/provenance.json").read_text())
     assert prov["commit"] == "test" and prov["wall_s"] == 150 and len(prov["models"]) == 12

@@ -32,7 +32,7 @@ def measure(args) -> list[dict]:
     import keras
     import numpy as np
 
-    from models import flops
+    from models.train import flops
     from models.gan import specgan, wavegan
     from models.gan.trainer import WGANGP
 

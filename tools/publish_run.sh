@@ -6,7 +6,8 @@
 # The run is started with setsid, so it outlives this command (a GPU machine ends a command
 # after 10 minutes; call this again to go on waiting). When it has finished, its wall time
 # (start to end, measured here) and provenance go with it into published/PRESET
-# (python -m models.publish). Exit status: 0 published, 3 still running, other: the run failed.
+# (python -m models.report.publish). Exit status: 0 published, 3 still running, other: the run
+# failed.
 set -uo pipefail
 preset=$1 commit=$2 wait_s=$3
 shift 3
@@ -35,5 +36,5 @@ if [[ $rc != 0 ]]; then
     tail -40 "$run/log"; echo "the run failed (exit $rc)"; exit "$rc"
 fi
 wall=$($py -c "print($(cat "$run/ended") - $(cat "$run/started"))")
-$py -m models.publish "results/$preset" "published/$preset" --commit "$commit" \
+$py -m models.report.publish "results/$preset" "published/$preset" --commit "$commit" \
     --wall-s "$wall" --command "$(cat "$run/command")"

@@ -1,7 +1,7 @@
 """WaveGAN, SpecGAN and GANSynth as registry models: train (checkpointed, resumable), generate
 clips, latent interpolations and long-form pieces (models/gan/long_form.py).
 
-Each step of training draws ``n_critic`` real batches (models/data/slices.py), the trainer runs
+Each step of training draws ``n_critic`` real batches (models/train/slices.py), the trainer runs
 ``n_critic`` critic updates and one generator update (models/gan/steps.py). An "epoch" of fit()
 is ``log_every`` steps: one row of the training curves. The full training state is saved every
 ``checkpoint_every`` steps into ``state_dir``; a rerun after a kill resumes from it.
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from models import flops
+from models.train import flops
 from models.io import atomic_path, read_json
-from models.training import fit_resumable, load_weights, use_jit, write_checkpoint
+from models.train.loop import fit_resumable, load_weights, use_jit, write_checkpoint
 
 CURVE_FIELDS = ("critic_loss", "wasserstein", "gradient_penalty", "generator_loss")
 
@@ -60,7 +60,7 @@ class GanModel:
     def fit(self, data_dir, ckpt_dir, cfg, state_dir) -> dict:
         import keras
 
-        from models.data.slices import SliceSampler, step_dataset
+        from models.train.slices import SliceSampler, step_dataset
         from models.gan.trainer import WGANGP
 
         mcfg = cfg[self.name]

@@ -116,8 +116,8 @@ def jax_input_gradient(critic, d_tv, d_ntv, x):
 
 def jax_split_batch(x):
     """``x`` pinned to be split along its batch axis (0) over the devices of the keras
-    DataParallel distribution (models/distribute.py); ``x`` itself when there is none. The real
-    batches arrive split already; pinning the latents and interpolation factors as well keeps
+    DataParallel distribution (models/train/distribute.py); ``x`` itself when there is none. The
+    real batches arrive split already; pinning the latents and interpolation factors as well keeps
     XLA from running the generator's whole batch on every device (measured: it did, for the
     generator update)."""
     import jax

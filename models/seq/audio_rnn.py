@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from models import flops
+from models.train import flops
 from models.io import read_json
 from models.seq import mulaw, samplernn
-from models.training import compile_supervised, fit_resumable, load_weights, write_checkpoint
+from models.train.loop import compile_supervised, fit_resumable, load_weights, write_checkpoint
 
 
 class AudioLSTM:
@@ -36,7 +36,7 @@ class AudioLSTM:
     def fit(self, data_dir, ckpt_dir, cfg, state_dir) -> dict:
         import keras
 
-        from models.data.slices import SliceSampler, step_dataset
+        from models.train.slices import SliceSampler, step_dataset
 
         mcfg = cfg[self.name]
         frame = mcfg["frame"]

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from models import flops
+from models.train import flops
 from models.io import atomic_path, read_json
 from models.seq import notes
-from models.training import (compile_supervised, fit_resumable, step_batches,
+from models.train.loop import (compile_supervised, fit_resumable, step_batches,
                              write_checkpoint)
 
 

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from models import flops
+from models.train import flops
 from models.data import clips as clipdata
 from models.io import read_json
-from models.training import compile_supervised, fit_resumable, load_weights, write_checkpoint
+from models.train.loop import compile_supervised, fit_resumable, load_weights, write_checkpoint
 
 LOOK_BACK = 3
 SCALE = 32767.0  # int16 units, as the seed fed them
@@ -114,7 +114,7 @@ class SeedLSTM:
     def fit(self, data_dir, ckpt_dir, cfg, state_dir) -> dict:
         import keras
 
-        from models.data.slices import SliceSampler, step_dataset
+        from models.train.slices import SliceSampler, step_dataset
 
         mcfg = cfg[self.name]
         keras.utils.set_random_seed(mcfg["seed"])

@@ -1,5 +1,5 @@
 # Evaluation: features of every set of clips, then each model against the same held-out
-# reference clips and the same training clips (models/evaluation.py).
+# reference clips and the same training clips (models/evaluate/suite.py).
 
 
 localrules:

@@ -5,7 +5,7 @@ from step import start  # noqa: E402
 
 start(snakemake)
 
-from models.evaluation import evaluate_model  # noqa: E402
+from models.evaluate.suite import evaluate_model  # noqa: E402
 
 row = evaluate_model(snakemake.wildcards.model, snakemake.input.features,
                      snakemake.input.reference, snakemake.input.train, snakemake.output.metrics,

@@ -7,13 +7,13 @@ from step import start  # noqa: E402
 
 start(snakemake)
 
-from models import evaluation  # noqa: E402
+from models.evaluate import suite  # noqa: E402
 
 ev, sr, out = snakemake.params.eval, snakemake.params.sample_rate, snakemake.output.features
 if "samples" in snakemake.input.keys():
-    n = evaluation.write_model_features(snakemake.input.samples, out, ev, sr)
+    n = suite.write_model_features(snakemake.input.samples, out, ev, sr)
 elif "train" in snakemake.input.keys():
-    n = evaluation.write_train_features(Path(snakemake.input.index).parent, out, ev, sr)
+    n = suite.write_train_features(Path(snakemake.input.index).parent, out, ev, sr)
 else:
-    n = evaluation.write_reference_features(Path(snakemake.input.index).parent, out, ev, sr)
+    n = suite.write_reference_features(Path(snakemake.input.index).parent, out, ev, sr)
 print(f"{out}: features of {n} clips", file=sys.stderr)

@@ -4,6 +4,6 @@ from step import start  # noqa: E402
 
 start(snakemake)
 
-from models.table import write_table  # noqa: E402
+from models.report.table import write_table  # noqa: E402
 
 write_table(snakemake.input.metrics, snakemake.output.csv, snakemake.output.md)

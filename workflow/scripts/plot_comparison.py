@@ -3,7 +3,7 @@ from step import start  # noqa: E402
 
 start(snakemake)
 
-from models.comparison_plots import plot_all  # noqa: E402
+from models.report.comparison_plots import plot_all  # noqa: E402
 
 plot_all(snakemake.input.metrics, snakemake.input.table, snakemake.output,
          snakemake.params.threshold)

@@ -5,7 +5,7 @@ from step import start  # noqa: E402
 
 start(snakemake)
 
-from models.plots import plot_curves  # noqa: E402
+from models.report.plots import plot_curves  # noqa: E402
 
 plot_curves(snakemake.wildcards.model, Path(snakemake.input.checkpoint) / "curves.csv",
             snakemake.output.curves)

@@ -5,7 +5,7 @@ from step import start  # noqa: E402
 
 start(snakemake)
 
-from models.plots import plot_model  # noqa: E402
+from models.report.plots import plot_model  # noqa: E402
 
 plot_model(snakemake.wildcards.model, snakemake.input.samples, Path(snakemake.input.index).parent,
            snakemake.output.waveplot, snakemake.output.spectrogram, snakemake.params.n,

@@ -4,7 +4,7 @@ from step import start  # noqa: E402
 
 start(snakemake)
 
-from models.site import build_pages  # noqa: E402
+from models.report.site import build_pages  # noqa: E402
 
 build_pages(snakemake.input, snakemake.output.src, snakemake.params.preset,
             snakemake.params.models, snakemake.params.n_players, snakemake.params.clip_length,

@@ -1,8 +1,8 @@
 """Worker process: musicnn's pretrained MTT_musicnn tagger as a per-clip audio embedding.
 
-Run as ``python -m models.musicnn_worker IN.npy OUT.npy``: IN holds float32 clips (n, samples)
-at 16 kHz in [-1, 1]; OUT receives float32 (n, 200) embeddings. ``models.pretrained.musicnn_embed``
-starts it; nothing else should import this module.
+Run as ``python -m models.evaluate.musicnn_worker IN.npy OUT.npy``: IN holds float32 clips
+(n, samples) at 16 kHz in [-1, 1]; OUT receives float32 (n, 200) embeddings.
+``models.evaluate.pretrained.musicnn_embed`` starts it; nothing else should import this module.
 
 Why a separate process: musicnn (0.1.0, 2019) builds a TF1-style graph with
 ``tf.compat.v1.layers``, which needs TensorFlow's legacy Keras (the ``tf-keras`` package with
@@ -98,7 +98,7 @@ def embed(clips: np.ndarray) -> np.ndarray:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
-        print("usage: python -m models.musicnn_worker IN.npy OUT.npy", file=sys.stderr)
+        print("usage: python -m models.evaluate.musicnn_worker IN.npy OUT.npy", file=sys.stderr)
         return 2
     if os.environ.get("TF_USE_LEGACY_KERAS") != "1":
         print("musicnn_worker needs TF_USE_LEGACY_KERAS=1 (tf-keras)", file=sys.stderr)

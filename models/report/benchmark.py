@@ -2,7 +2,7 @@
 
 Nothing is re-run: training steps/s come from the curves (each row times ``log_every`` steps;
 the first row of a run holds the XLA compile and is reported apart), FLOPs per step from the
-analytic count each trainer stores in ``model.json`` (models/flops.py), and generation speed
+analytic count each trainer stores in ``model.json`` (models/train/flops.py), and generation speed
 from the seconds ``generate`` timed for its clips (``clips.json``). Utilisation is achieved
 FLOP/s over the device's dense peak for the precision it trained in.
 """

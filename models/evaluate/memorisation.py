@@ -1,7 +1,7 @@
 """Does a model copy its training data, and does it collapse onto a few sounds?
 
 Everything here works on per-clip embeddings standardised with the training clips' statistics
-(log-mel band means and spreads, see ``models/embeddings.py``), with Euclidean distances.
+(log-mel band means and spreads, see ``models/evaluate/embeddings.py``), with Euclidean distances.
 
 - Data-copying test C_T (Meehan, Chaudhuri & Dasgupta, AISTATS 2020): the training clips are
   partitioned into k-means cells; every generated and every held-out clip gets its distance to
@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.stats
 
-from models.metrics import fit_bins, sq_dists
+from models.evaluate.metrics import fit_bins, sq_dists
 
 VERDICTS = ("copying", "no copying", "far from the data", "too few clips")
 

@@ -44,7 +44,7 @@ class SliceSampler:
 def step_dataset(sampler, transform, seed, n_critic, batch, steps_per_epoch, first_epoch):
     """Batches of ``sampler`` for fit(), by global step; ``transform`` maps (n_critic, batch,
     length) audio to the model's input layout."""
-    from models.training import step_batches
+    from models.train.loop import step_batches
 
     return step_batches(lambda step: transform(sampler.batch(seed, step, n_critic, batch)),
                         steps_per_epoch, first_epoch)

@@ -11,7 +11,7 @@ Every metric names the embedding it used (``EMBEDDINGS``):
 - ``chroma``: the 12 pitch classes of a constant-Q chromagram, per frame; per clip the average
   profile normalised to sum 1 (a pitch-class distribution).
 - ``musicnn``: the penultimate layer of a music-tagging CNN whose weights ship in its wheel
-  (``models/pretrained.py``), one vector per clip.
+  (``models/evaluate/pretrained.py``), one vector per clip.
 """
 from __future__ import annotations
 

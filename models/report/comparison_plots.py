@@ -8,9 +8,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from models.plots import _save  # noqa: E402
+from models.report.plots import _save  # noqa: E402
 from models.registry import NOT_RANKED  # noqa: E402
-from models.table import DISTRIBUTION, MUSICALITY, NOTES  # noqa: E402
+from models.report.table import DISTRIBUTION, MUSICALITY, NOTES  # noqa: E402
 
 BASE, MODEL = "#9e9e9e", "#3f6fb5"
 
@@ -90,7 +90,7 @@ def plot_all(metric_paths, table_csv, out, threshold: float) -> None:
     """The three charts of the comparison page (``out`` has distribution, memorisation,
     musicality paths)."""
     from models.io import read_json
-    from models.table import read_table
+    from models.report.table import read_table
 
     rows = read_table(table_csv)
     distribution_chart(rows, out.distribution)

@@ -3,7 +3,7 @@ whose sentences are filled from the numbers (nothing on the page is typed in by 
 from __future__ import annotations
 
 from models.registry import NOT_RANKED
-from models.table import DISTRIBUTION, GROUPS, MUSICALITY, all_tables, best
+from models.report.table import DISTRIBUTION, GROUPS, MUSICALITY, all_tables, best
 
 SEED_MODELS = ("wavegan", "specgan")  # the seed preferred WaveGAN by ear
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models import descriptors, embeddings, memorisation, metrics, pretrained
+from models.evaluate import descriptors, embeddings, memorisation, metrics, pretrained
 from models.data import clips as clipdata
 from models.io import atomic_path, write_json
 from models.registry import load_samples
@@ -23,7 +23,7 @@ def _mel(ev: dict) -> dict:
 
 
 def set_features(clips: np.ndarray, ev: dict, sr: int) -> dict:
-    """{name: array} of a set of clips (float32, (n, samples)): see models/embeddings.py."""
+    """{name: array} of a set of clips (float32, (n, samples)): see embeddings.py."""
     mel = [embeddings.logmel_frames(c, sr=sr, **_mel(ev)) for c in clips]
     chroma = [embeddings.chroma_frames(c, hop=ev["hop"], sr=sr) for c in clips]
     profiles = embeddings.pitch_class_profile(chroma)

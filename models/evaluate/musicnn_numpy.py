@@ -1,8 +1,8 @@
 """musicnn's MTT_musicnn penultimate embedding in plain numpy: no TensorFlow, in this process.
 
-``models.musicnn_worker`` is the reference: it builds musicnn's TF1 graph under TensorFlow's
-legacy Keras in a child process, which costs a TensorFlow import (~5 s) per call and needs
-TensorFlow where the embedding runs. This module gives the same numbers without it:
+``models.evaluate.musicnn_worker`` is the reference: it builds musicnn's TF1 graph under
+TensorFlow's legacy Keras in a child process, which costs a TensorFlow import (~5 s) per call and
+needs TensorFlow where the embedding runs. This module gives the same numbers without it:
 
 - ``read_checkpoint`` reads the TensorFlow checkpoint that ships in the musicnn wheel
   (``musicnn/MTT_musicnn/.index`` + ``.data-00000-of-00001``) by hand. The ``.index`` file is a

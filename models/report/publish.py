@@ -1,12 +1,12 @@
 """Publish a finished run: its site pages, tables, curves and provenance, without checkpoints.
 
-    python -m models.publish results/gpu published/gpu --commit <sha> --wall-s 512 \\
+    python -m models.report.publish results/gpu published/gpu --commit <sha> --wall-s 512 \\
         --command "snakemake ..."
 
 writes ``published/gpu/`` (atomically): ``docs/`` (the run's generated MkDocs source, audio
 players and figures included), ``provenance.json``, ``benchmark.csv``, ``table.csv`` and
 ``table.md``, ``metrics/<model>.json`` and ``curves/<model>.csv``. The site of any preset shows
-every folder of ``published/`` in a section of its own (models/site.py: add_published), so a
+every folder of ``published/`` in a section of its own (models/report/site.py: add_published), so a
 fresh clone rebuilds it without training anything.
 """
 from __future__ import annotations
@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 
 from models.io import atomic_dir, write_json
-from models.provenance import collect
-from models.table import read_table
+from models.report.provenance import collect
+from models.report.table import read_table
 
 REQUIRED = ("site_src/docs", "site_src/mkdocs.yml", "benchmark.csv", "metrics/table.csv",
             "metrics/table.md")

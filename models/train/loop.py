@@ -69,7 +69,7 @@ def run_callbacks(trainer, state_dir: Path, start_step: int, log_every: int, ckp
     first callback's ``reached`` is the last step trained."""
     import keras
 
-    from models import checkpoint
+    from models.train import checkpoint
 
     curves = state_dir / "curves.csv"
     kept = []
@@ -120,7 +120,7 @@ def fit_resumable(trainer, make_data, name: str, mcfg: dict, state_dir, fields: 
     """
     import keras
 
-    from models import checkpoint
+    from models.train import checkpoint
 
     steps, log_every, ckpt_every = mcfg["steps"], mcfg["log_every"], mcfg["checkpoint_every"]
     if steps % log_every or ckpt_every % log_every:

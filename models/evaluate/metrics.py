@@ -31,7 +31,7 @@ import numpy as np
 import scipy.linalg
 import scipy.stats
 
-from models.embeddings import frame_stats, logmel_frames
+from models.evaluate.embeddings import frame_stats, logmel_frames
 
 
 

@@ -4,10 +4,10 @@ Nothing here downloads anything: both models ship inside their PyPI wheels.
 
 - ``musicnn_embed``: musicnn's MTT_musicnn auto-tagger (MagnaTagATune), its 200-d penultimate
   layer as one embedding per clip, computed in this process by a numpy port of the network
-  (``models/musicnn_numpy.py``, which reads the checkpoint in musicnn's wheel without
+  (``models/evaluate/musicnn_numpy.py``, which reads the checkpoint in musicnn's wheel without
   TensorFlow: the GPU machine has none, and importing it cost 5 s per job). musicnn's own code
-  (TensorFlow's legacy Keras, TF1 graph mode) runs only in ``models.musicnn_worker``, a child
-  process kept as the reference the port is tested against (equal within 1.5e-5). How 1.024 s
+  (TensorFlow's legacy Keras, TF1 graph mode) runs only in ``models.evaluate.musicnn_worker``, a
+  child process kept as the reference the port is tested against (equal within 1.5e-5). How 1.024 s
   clips are fed is documented in the worker.
 - ``transcribe``: Spotify's basic-pitch note transcriber, its ONNX model run by onnxruntime in
   this process. Importing ``basic_pitch`` would import TensorFlow when it is installed (and
@@ -29,9 +29,9 @@ from pathlib import Path
 
 import numpy as np
 
-from models import musicnn_numpy
+from models.evaluate import musicnn_numpy
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MUSICNN_SR = 16000
 MUSICNN_DIM = 200
 MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)  # pitch classes of a major scale, from its tonic
@@ -75,10 +75,10 @@ def musicnn_embed(clips: np.ndarray, sr: int = 16000) -> np.ndarray:
     """Per-clip musicnn (MTT_musicnn) penultimate embeddings: (n, samples) -> (n, 200) float32.
 
     Clips are resampled to 16 kHz if needed and fed at their own length to a numpy port of the
-    network (``models.musicnn_numpy``): in this process, without TensorFlow, with the weights
-    read once per process from the checkpoint in the musicnn wheel. It agrees with the
-    TensorFlow reference (``models.musicnn_worker``, run with ``musicnn_env()``) to float32
-    round-off (~1e-5). The same input gives bitwise the same output.
+    network (``models.evaluate.musicnn_numpy``): in this process, without TensorFlow, with the
+    weights read once per process from the checkpoint in the musicnn wheel. It agrees with the
+    TensorFlow reference (``models.evaluate.musicnn_worker``, run with ``musicnn_env()``) to
+    float32 round-off (~1e-5). The same input gives bitwise the same output.
     Raises ValueError for clips that are not finite."""
     return musicnn_numpy.embed(_resample(_as_clips(clips), sr, MUSICNN_SR))
 

@@ -1,0 +1,6 @@
+"""Measuring a set of clips: embeddings (log-mel, chroma, musicnn), distribution metrics,
+memorisation and diversity, musicality descriptors and note transcription; ``suite`` is what the
+rules call.
+
+Rules: `reference_features`, `train_features`, `model_features`, `evaluate`.
+"""
