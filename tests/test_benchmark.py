@@ -1,6 +1,7 @@
 """The benchmark's arithmetic (FLOPs, rates, utilisation), training budgets, and provenance."""
 import csv
 import json
+import os
 
 import keras
 import numpy as np
@@ -124,3 +125,25 @@ def test_provenance_reads_rule_times_and_trained_models(tmp_path):
     assert list(prov["trained"]) == ["wavegan"] and prov["device"] == "NVIDIA H100 80GB HBM3"
     page = provenance.provenance_page(prov, "")
     assert "| train | 2 | 91.5 | wavegan (61.5 s) |" in page and "**5.0 min**" in page
+
+
+def test_run_timing_is_the_union_of_the_jobs_and_the_page_says_it(tmp_path):
+    bench = tmp_path / "benchmarks"
+    (bench / "train").mkdir(parents=True)
+    # (file, wall s, cpu s, end): data 0-10; two trainings side by side 10-40 and 12-30; a
+    # rebuild an hour later 3600-3605. Busy: 10 + 30 + 5 s.
+    jobs = (("prepare_data.tsv", 10, 9, 10), ("train/a.tsv", 30, 50, 40),
+            ("train/b.tsv", 18, 18, 30), ("plot_comparison.tsv", 5, 4, 3605))
+    for name, s, cpu, end in jobs:
+        (bench / name).write_text(f"s\th:m:s\tcpu_time\n{s}\t0:00:{s}\t{cpu}\n")
+        os.utime(bench / name, (1e9 + end, 1e9 + end))
+    run = benchmark.run_timing(bench)
+    assert run == {"jobs": 4, "busy_s": pytest.approx(45.0), "cpu_s": 81.0}
+    assert benchmark.run_timing(tmp_path / "none") is None
+    machine = {"cpus": 2, "load": [3.5, 2.0, 1.0]}
+    page = benchmark.benchmark_page([], "", "smoke", run, machine)
+    assert "**45 s** of wall time" in page and "4 timed jobs" in page
+    assert "81 CPU-seconds: 1.80 of the machine's 2 cores" in page
+    assert "3.50 / 2.00 / 1.00 (1, 5, 15 min) on 2 cores" in page
+    assert "The whole run" not in benchmark.benchmark_page([], "", "smoke")
+    assert set(benchmark.machine_load()) == {"cpus", "load"}

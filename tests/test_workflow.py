@@ -15,10 +15,11 @@ MODELS = ("real_heldout", "train_copy", "noise", "wavegan", "wavegan_long", "spe
 GANS = ("wavegan", "wavegan_long", "specgan", "gansynth")
 
 
-def test_smoke_build_is_complete_and_fast(smoke_build):
-    work, seconds = smoke_build
+def test_smoke_build_is_complete(smoke_build):
+    """Everything is there; how long it took is reported in the summary and on the benchmark
+    page, not asserted."""
+    work, _ = smoke_build
     out = work / "results" / "smoke"
-    assert seconds < 180, f"smoke build took {seconds:.0f} s"
     assert (out / "site" / "index.html").is_file()
     for model in MODELS:
         assert (out / "site" / "models" / model / "index.html").is_file()
@@ -124,8 +125,14 @@ def test_benchmark_covers_every_trained_model(smoke_build):
     for r in rows:
         assert float(r["tflop_per_step"]) > 0 and float(r["steps_per_s"]) > 0
         assert float(r["realtime_x"]) > 0 and r["device"].startswith("CPU")
-    assert "| wavegan | float32 | 4 | 4 |" in (work / "results/smoke/site_src/docs/benchmark.md"
-                                                ).read_text()
+    page = (work / "results/smoke/site_src/docs/benchmark.md").read_text()
+    assert "| wavegan | float32 | 4 | 4 |" in page
+    # the whole run: every rule that runs a job has a benchmark file, the site's two aside
+    timed = re.search(r"\*\*(\d+) s\*\* of wall time in which at least one of the run's "
+                      r"(\d+) timed jobs", page)
+    jobs = sum(1 for _ in (work / "results/smoke/benchmarks").rglob("*.tsv"))
+    assert timed and int(timed[1]) > 0 and int(timed[2]) == jobs > 60
+    assert "Load average when these pages were made" in page
 
 
 def test_a_published_run_joins_the_site_without_retraining(smoke_build, tmp_path):

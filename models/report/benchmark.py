@@ -4,15 +4,18 @@ Nothing is re-run: training steps/s come from the curves (each row times ``log_e
 the first row of a run holds the XLA compile and is reported apart), FLOPs per step from the
 analytic count each trainer stores in ``model.json`` (models/train/flops.py), and generation speed
 from the seconds ``generate`` timed for its clips (``clips.json``). Utilisation is achieved
-FLOP/s over the device's dense peak for the precision it trained in.
+FLOP/s over the device's dense peak for the precision it trained in. The whole run's time
+comes from Snakemake's ``benchmark:`` files (``run_timing``), beside the machine's load.
 """
 from __future__ import annotations
 
 import csv
+import os
 import statistics
 from pathlib import Path
 
 from models.io import atomic_path, read_json
+from models.report.provenance import job_times
 
 # Dense tensor-core peaks in TFLOP/s (NVIDIA's datasheets, SXM parts, no sparsity). float32
 # matmuls run as TF32 on these GPUs under JAX's and TensorFlow's default precision.
@@ -101,8 +104,55 @@ def read_benchmark(path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def benchmark_page(rows: list[dict], generated: str, preset: str) -> str:
-    """The site's benchmark page from the benchmark CSV's rows."""
+def run_timing(bench_dir) -> dict | None:
+    """The run's time from its jobs' benchmark files (``job_times``): ``busy_s``, the seconds in
+    which at least one job ran (the union of the jobs' [end - s, end]: a whole build's wall time
+    less Snakemake's start-up and the site's own two rules; a later partial rebuild adds its
+    jobs' time, not the idle time between), ``cpu_s`` the jobs' CPU seconds, ``jobs`` their
+    number. None when no job has a benchmark file."""
+    jobs = job_times(bench_dir)
+    if not jobs:
+        return None
+    spans = sorted((j["end"] - j["s"], j["end"]) for j in jobs)
+    busy, (start, end) = 0.0, spans[0]
+    for a, b in spans[1:]:
+        if a > end:
+            busy, start = busy + end - start, a
+        end = max(end, b)
+    return {"jobs": len(jobs), "busy_s": busy + end - start,
+            "cpu_s": sum(j["cpu_s"] for j in jobs)}
+
+
+def machine_load() -> dict:
+    """The machine's cores and its load averages over the last 1, 5 and 15 minutes."""
+    return {"cpus": os.cpu_count(), "load": list(os.getloadavg())}
+
+
+def run_lines(run: dict | None, machine: dict) -> list[str]:
+    """The benchmark page's section on the whole run and the machine it ran on."""
+    cpus, (l1, l5, l15) = machine["cpus"], machine["load"]
+    lines = ["", "## The whole run", ""]
+    if run:
+        lines.append(
+            f"**{run['busy_s']:.0f} s** of wall time in which at least one of the run's "
+            f"{run['jobs']} timed jobs was running (from Snakemake's `benchmark:` files; "
+            "Snakemake's start-up, these pages and the MkDocs build come on top, a few "
+            f"seconds). The jobs used {run['cpu_s']:.0f} CPU-seconds: "
+            f"{run['cpu_s'] / max(run['busy_s'], 1e-9):.2f} of the machine's {cpus} cores on "
+            "average.")
+    else:
+        lines.append("No job of this run has a benchmark file.")
+    lines += ["", f"Load average when these pages were made: {l1:.2f} / {l5:.2f} / {l15:.2f} "
+              f"(1, 5, 15 min) on {cpus} cores. A load above the number of cores means jobs "
+              "waited for a CPU, this run's or other work's, and every time on this page "
+              "stretches with it."]
+    return lines
+
+
+def benchmark_page(rows: list[dict], generated: str, preset: str, run: dict | None = None,
+                   machine: dict | None = None) -> str:
+    """The site's benchmark page from the benchmark CSV's rows; with ``machine``
+    (``machine_load``), a section on the whole run (``run_timing``) as well."""
     def num(r, k, spec):
         return format(float(r[k]), spec) if r.get(k) not in (None, "") else "–"
 
@@ -111,8 +161,8 @@ def benchmark_page(rows: list[dict], generated: str, preset: str) -> str:
              f"Speed of every trained model of the **{preset}** preset, on "
              f"{', '.join(devices) or 'no device'}, read from the run itself: steps/s from "
              "the training curves (the first row of a run, which holds the XLA compile, is "
-             "left out and shown apart; a run of one row has no steady rate), FLOPs per step counted analytically from the layers "
-             "(multiply-adds of dense, convolution and recurrent layers; backward = 2x "
+             "left out and shown apart; a run of one row has no steady rate), FLOPs per step "
+             "counted analytically from the layers (multiply-adds of dense, convolution and recurrent layers; backward = 2x "
              "forward), utilisation against the device's dense peak for the precision trained "
              "in (bf16 989 TFLOP/s, TF32 495 on an H100; none given for a CPU), generation "
              "speed as seconds of audio made per second, for the whole batch of clips.", "",
@@ -130,4 +180,6 @@ def benchmark_page(rows: list[dict], generated: str, preset: str) -> str:
     lines += ["", "Generation speed counts every clip of the run made at once (a batch); "
               "sample-by-sample models (SampleRNN, the seed's LSTM) are far slower per stream "
               "than per batch."]
+    if machine:
+        lines += run_lines(run, machine)
     return "\n".join(lines) + "\n"

@@ -20,17 +20,28 @@ from models.io import read_json
 PACKAGES = ("keras", "jax", "jaxlib", "tensorflow", "torch", "numpy", "snakemake")
 
 
-def rule_times(bench_dir) -> dict[str, dict[str, float]]:
-    """{rule: {job: wall seconds}} from ``benchmarks/<rule>/<job>.tsv`` and
-    ``benchmarks/<rule>.tsv`` (one job)."""
-    times: dict[str, dict[str, float]] = {}
+def job_times(bench_dir) -> list[dict]:
+    """One dict per job from ``benchmarks/<rule>/<job>.tsv`` and ``benchmarks/<rule>.tsv`` (one
+    job): rule, job, wall seconds ``s``, ``cpu_s`` and ``end`` (the file's modification time,
+    written when the job finished; so the job started at ``end - s``)."""
+    jobs = []
     for tsv in sorted(Path(bench_dir).rglob("*.tsv")):
         rel = tsv.relative_to(bench_dir)
         rule, job = (rel.parts[0], tsv.stem) if len(rel.parts) > 1 else (tsv.stem, tsv.stem)
         with open(tsv) as fh:
             rows = list(csv.DictReader(fh, delimiter="\t"))
         if rows:
-            times.setdefault(rule, {})[job] = float(rows[-1]["s"])
+            jobs.append({"rule": rule, "job": job, "s": float(rows[-1]["s"]),
+                         "cpu_s": float(rows[-1].get("cpu_time") or 0),
+                         "end": tsv.stat().st_mtime})
+    return jobs
+
+
+def rule_times(bench_dir) -> dict[str, dict[str, float]]:
+    """{rule: {job: wall seconds}} of every job with a benchmark file (``job_times``)."""
+    times: dict[str, dict[str, float]] = {}
+    for j in job_times(bench_dir):
+        times.setdefault(j["rule"], {})[j["job"]] = j["s"]
     return times
 
 

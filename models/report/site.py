@@ -16,7 +16,7 @@ import yaml
 from models import audio
 from models.config import ROOT
 from models.data import clips as clipdata
-from models.report.benchmark import benchmark_page, read_benchmark
+from models.report.benchmark import benchmark_page, machine_load, read_benchmark, run_timing
 from models.report.comparison import comparison_page
 from models.io import atomic_dir, read_json
 from models.report.plots import real_clip
@@ -154,9 +154,10 @@ def add_published(docs: Path, run_dir: Path) -> list[str]:
 
 
 def build_pages(inputs, src_dir, preset: str, models: list[str], n_players: int,
-                clip_length: int, published: list = ()):
+                clip_length: int, published: list = (), bench_dir=None):
     """Write the whole MkDocs source folder ``src_dir`` (atomically); ``published`` are folders
-    of published runs (see models/report/publish.py) shown in their own section."""
+    of published runs (see models/report/publish.py) shown in their own section;
+    ``bench_dir``, the run's ``benchmark:`` files, times the whole run on the benchmark page."""
     src_dir = Path(src_dir)
     clips_dir = Path(inputs.index).parent
     with atomic_dir(src_dir) as tmp:
@@ -173,8 +174,10 @@ def build_pages(inputs, src_dir, preset: str, models: list[str], n_players: int,
                  for m, p in zip(models, inputs.samples)}
         (docs / "comparison.md").write_text(comparison_page(read_table(inputs.table), preset,
                                                             GENERATED, seams))
-        (docs / "benchmark.md").write_text(benchmark_page(read_benchmark(inputs.benchmark),
-                                                          GENERATED, preset))
+        run = run_timing(bench_dir) if bench_dir else None
+        (docs / "benchmark.md").write_text(benchmark_page(
+            read_benchmark(inputs.benchmark), GENERATED, preset, run,
+            machine_load() if bench_dir else None))
         (docs / "img" / "comparison").mkdir(parents=True)
         for chart in ("distribution", "memorisation", "musicality"):
             shutil.copy(getattr(inputs, chart), docs / "img" / "comparison" / f"{chart}.png")

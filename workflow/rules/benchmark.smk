@@ -17,6 +17,8 @@ rule benchmark:
         log_every={m: config[m]["log_every"] for m in with_curves(MODELS)},
     log:
         f"{R}/logs/benchmark.log",
+    benchmark:
+        f"{R}/benchmarks/benchmark.tsv"
     conda:
         "../../environment.yml"
     script:

@@ -9,6 +9,8 @@ rule download_wavegan_piano:
         sha256=config["data"]["wavegan_piano"]["sha256"],
     log:
         f"{R}/logs/download_wavegan_piano.log",
+    benchmark:
+        f"{R}/benchmarks/download_wavegan_piano.tsv"
     conda:
         "../../environment.yml"
     script:
@@ -55,6 +57,8 @@ rule make_clips:
         mem_mb=4000,
     log:
         f"{R}/logs/make_clips.log",
+    benchmark:
+        f"{R}/benchmarks/make_clips.tsv"
     conda:
         "../../environment.yml"
     script:
@@ -68,6 +72,8 @@ rule stft_moments:
         moments=f"{R}/data/stft_moments.npz",
     log:
         f"{R}/logs/stft_moments.log",
+    benchmark:
+        f"{R}/benchmarks/stft_moments.tsv"
     conda:
         "../../environment.yml"
     script:
@@ -82,6 +88,8 @@ rule note_tokens:
     threads: workflow.cores
     log:
         f"{R}/logs/note_tokens.log",
+    benchmark:
+        f"{R}/benchmarks/note_tokens.tsv"
     conda:
         "../../environment.yml"
     script:

@@ -97,6 +97,8 @@ rule metric_table:
         md=f"{R}/metrics/table.md",
     log:
         f"{R}/logs/metric_table.log",
+    benchmark:
+        f"{R}/benchmarks/metric_table.tsv"
     conda:
         "../../environment.yml"
     script:

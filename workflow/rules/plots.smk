@@ -20,6 +20,8 @@ rule plot_model:
         eval=eval_params(),
     log:
         f"{R}/logs/plots/{{model}}.log",
+    benchmark:
+        f"{R}/benchmarks/plot_model/{{model}}.tsv"
     conda:
         "../../environment.yml"
     script:
@@ -33,6 +35,8 @@ rule plot_curves:
         curves=f"{R}/plots/{{model}}/curves.png",
     log:
         f"{R}/logs/plots/{{model}}_curves.log",
+    benchmark:
+        f"{R}/benchmarks/plot_curves/{{model}}.tsv"
     conda:
         "../../environment.yml"
     script:
@@ -51,6 +55,8 @@ rule plot_comparison:
         threshold=config["eval"]["copy_threshold"],
     log:
         f"{R}/logs/plots/comparison.log",
+    benchmark:
+        f"{R}/benchmarks/plot_comparison.tsv"
     conda:
         "../../environment.yml"
     script:

@@ -35,6 +35,7 @@ rule site_pages:
         n_players=config["site"]["n_players"],
         clip_length=config["clips"]["length"],
         published=published_runs(),
+        benchmarks=f"{R}/benchmarks",  # every timed job, for the whole run's time
     log:
         f"{R}/logs/site_pages.log",
     conda:
