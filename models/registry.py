@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from models import audio
-from models.train import distribute
 from models.io import atomic_dir, read_json, write_json
+from models.train import distribute
 
 MODELS = {
     "real_heldout": "models.baselines:RealHeldout",  # held-out real clips: the ceiling

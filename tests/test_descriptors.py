@@ -5,8 +5,8 @@ import numpy as np
 import pretty_midi
 import pytest
 
-from models.evaluate import descriptors, embeddings
 from models.data import render
+from models.evaluate import descriptors, embeddings
 
 SR = 16000
 LENGTH = 16384

@@ -32,9 +32,9 @@ def measure(args) -> list[dict]:
     import keras
     import numpy as np
 
-    from models.train import flops
     from models.gan import specgan, wavegan
     from models.gan.trainer import WGANGP
+    from models.train import flops
 
     if args.mixed_precision:
         keras.mixed_precision.set_dtype_policy("mixed_bfloat16")

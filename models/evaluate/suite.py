@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.evaluate import descriptors, embeddings, memorisation, metrics, pretrained
 from models.data import clips as clipdata
+from models.evaluate import descriptors, embeddings, memorisation, metrics, pretrained
 from models.io import atomic_path, write_json
 from models.registry import load_samples
 

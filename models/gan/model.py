@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from models.train import flops
 from models.io import atomic_path, read_json
+from models.train import flops
 from models.train.loop import fit_resumable, load_weights, use_jit, write_checkpoint
 
 CURVE_FIELDS = ("critic_loss", "wasserstein", "gradient_penalty", "generator_loss")
@@ -60,8 +60,8 @@ class GanModel:
     def fit(self, data_dir, ckpt_dir, cfg, state_dir) -> dict:
         import keras
 
-        from models.train.slices import SliceSampler, step_dataset
         from models.gan.trainer import WGANGP
+        from models.train.slices import SliceSampler, step_dataset
 
         mcfg = cfg[self.name]
         if mcfg["mixed_precision"]:

@@ -162,10 +162,11 @@ def benchmark_page(rows: list[dict], generated: str, preset: str, run: dict | No
              f"{', '.join(devices) or 'no device'}, read from the run itself: steps/s from "
              "the training curves (the first row of a run, which holds the XLA compile, is "
              "left out and shown apart; a run of one row has no steady rate), FLOPs per step "
-             "counted analytically from the layers (multiply-adds of dense, convolution and recurrent layers; backward = 2x "
-             "forward), utilisation against the device's dense peak for the precision trained "
-             "in (bf16 989 TFLOP/s, TF32 495 on an H100; none given for a CPU), generation "
-             "speed as seconds of audio made per second, for the whole batch of clips.", "",
+             "counted analytically from the layers (multiply-adds of dense, convolution and "
+             "recurrent layers; backward = 2x forward), utilisation against the device's "
+             "dense peak for the precision trained in (bf16 989 TFLOP/s, TF32 495 on an H100; "
+             "none given for a CPU), generation speed as seconds of audio made per second, for "
+             "the whole batch of clips.", "",
              "| model | precision | batch | steps | steps/s | examples/s | TFLOP/step | "
              "TFLOP/s | utilisation | first row (s) | train (min) | generation × real time |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]

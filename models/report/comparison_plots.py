@@ -8,8 +8,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from models.report.plots import _save  # noqa: E402
 from models.registry import NOT_RANKED  # noqa: E402
+from models.report.plots import _save  # noqa: E402
 from models.report.table import DISTRIBUTION, MUSICALITY, NOTES  # noqa: E402
 
 BASE, MODEL = "#9e9e9e", "#3f6fb5"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from models.train import flops
 from models.io import read_json
 from models.seq import mulaw, samplernn
+from models.train import flops
 from models.train.loop import compile_supervised, fit_resumable, load_weights, write_checkpoint
 
 

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from models.train import flops
 from models.io import atomic_path, read_json
 from models.seq import notes
+from models.train import flops
 from models.train.loop import (compile_supervised, fit_resumable, step_batches,
-                             write_checkpoint)
+                               write_checkpoint)
 
 
 def build_model(emb: int = 128, units: int = 256, layers: int = 2):

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from models.train import flops
 from models.data import clips as clipdata
 from models.io import read_json
+from models.train import flops
 from models.train.loop import compile_supervised, fit_resumable, load_weights, write_checkpoint
 
 LOOK_BACK = 3
