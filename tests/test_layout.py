@@ -99,7 +99,7 @@ def test_stage_docstrings_name_the_rules_that_call_them():
     listed = {}
     for stage in STAGES:
         doc = ast.get_docstring(ast.parse((PKG / stage / "__init__.py").read_text())) or ""
-        line = re.search(r"^Rules: (.+)$", doc, re.M)
+        line = re.search(r"^Rules: (.+?)(?:\n\n|\Z)", doc, re.M | re.S)
         assert line, f"models/{stage}/__init__.py: no 'Rules:' line"
         listed[stage] = set(re.findall(r"`(\w+)`", line[1]))
         assert listed[stage] <= set(rules), f"models/{stage}: no such rule"

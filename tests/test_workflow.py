@@ -169,3 +169,26 @@ def test_a_published_run_joins_the_site_without_retraining(smoke_build, tmp_path
                           cwd=work, capture_output=True, text=True)
     assert proc.returncode != 0 and not (work / "published/half").exists()
     assert proc.stderr.strip().startswith("publish: results/half: not a finished run, missing")
+
+
+def test_validity_panel_hears_every_degradation(smoke_build):
+    """On the smoke data, the strongest rung of every degradation is farther from held-out Bach
+    than the clean clips on the descriptor distance, and noise, low-pass and gaps on FD and KD
+    musicnn; the page is on the site."""
+    work, _ = smoke_build
+    out = work / "results" / "smoke"
+    panel = {p.stem: json.loads(p.read_text())["rows"]
+             for p in (out / "metrics" / "validity").glob("*.json")}
+    assert sorted(panel) == sorted(["white_noise", "low_pass", "time_shuffle", "silence_gaps",
+                                    "random_pitch"])
+    for name, rows in panel.items():
+        assert [r["rung"] for r in rows] == [0, 1, 2, 3, 4] and rows[0]["strength"] is None
+        assert rows[-1]["musicality"] > rows[0]["musicality"], name
+        assert len({r["n_clips"] for r in rows}) == 1
+    for name in ("white_noise", "low_pass", "silence_gaps"):
+        for key in ("fd", "kd_musicnn"):
+            assert panel[name][-1][key] > panel[name][0][key], (name, key)
+    page = (out / "site" / "validity" / "index.html").read_text()
+    assert "Does the metric work?" in page and "Spearman" in page
+    for name in panel:
+        assert (out / "site" / "img" / "validity" / f"{name}.png").stat().st_size > 10_000

@@ -1,6 +1,6 @@
 """Measuring a set of clips: embeddings (log-mel, chroma, musicnn), distribution metrics,
 memorisation and diversity, musicality descriptors and note transcription; ``suite`` is what the
-rules call.
+rules call, ``degrade`` spoils real clips for the validity panel.
 
-Rules: `reference_features`, `train_features`, `model_features`, `evaluate`.
+Rules: `reference_features`, `train_features`, `model_features`, `evaluate`, `validity`.
 """

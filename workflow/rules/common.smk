@@ -16,10 +16,14 @@ config.update(_resolved)
 
 R = f"results/{config['preset']}"  # every output of this preset lives below here
 MODELS = config["models"]
+# The validity panel's degradations; re-pitching notes needs the scores of bach_render
+DEGRADATIONS = [d for d in config["validity"]["degradations"]
+                if d != "random_pitch" or config["data"]["source"] == "bach_render"]
 
 
 wildcard_constraints:
     model="|".join(MODELS),
+    degradation="|".join(DEGRADATIONS) or "none",
 
 
 def model_gpus(wildcards):

@@ -103,3 +103,28 @@ rule metric_table:
         "../../environment.yml"
     script:
         "../scripts/metric_table.py"
+
+
+rule validity:
+    input:
+        index=rules.make_clips.output.index,
+        test=rules.make_clips.output.test,
+        reference=rules.reference_features.output.features,
+        train=rules.train_features.output.features,
+    output:
+        rows=f"{R}/metrics/validity/{{degradation}}.json",
+    params:
+        eval=config["eval"],
+        sample_rate=config["sample_rate"],
+        n_clips=config["generate"]["n_clips"],
+        seed=config["generate"]["seed"],
+    resources:
+        mem_mb=3000,
+    log:
+        f"{R}/logs/validity/{{degradation}}.log",
+    benchmark:
+        f"{R}/benchmarks/validity/{{degradation}}.tsv"
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/validity.py"

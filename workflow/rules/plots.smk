@@ -5,6 +5,7 @@ localrules:
     plot_model,
     plot_curves,
     plot_comparison,
+    plot_validity,
 
 
 rule plot_model:
@@ -61,3 +62,22 @@ rule plot_comparison:
         "../../environment.yml"
     script:
         "../scripts/plot_comparison.py"
+
+
+rule plot_validity:
+    input:
+        rows=expand(rules.validity.output.rows, degradation=DEGRADATIONS),
+    output:
+        csv=f"{R}/metrics/validity.csv",
+        charts=expand(f"{R}/plots/validity/{{degradation}}.png", degradation=DEGRADATIONS),
+    params:
+        degradations=DEGRADATIONS,
+    log:
+        f"{R}/logs/plots/validity.log",
+    benchmark:
+        f"{R}/benchmarks/plot_validity.tsv"
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/plot_validity.py"
+

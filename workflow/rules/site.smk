@@ -27,6 +27,8 @@ rule site_pages:
         waveplots=expand(rules.plot_model.output.waveplot, model=MODELS),
         spectrograms=expand(rules.plot_model.output.spectrogram, model=MODELS),
         curves=expand(rules.plot_curves.output.curves, model=with_curves(MODELS)),
+        validity=expand(rules.validity.output.rows, degradation=DEGRADATIONS),
+        validity_charts=rules.plot_validity.output.charts,
     output:
         src=directory(f"{R}/site_src"),
     params:

@@ -1,0 +1,142 @@
+"""The "Does the metric work?" page: how each metric of the suite moves as real Bach is degraded.
+
+Reads the validity panel's rows (``models/evaluate/degrade.py``: one JSON per degradation, one
+row per rung, rung 0 the clean held-out clips). For every metric column of the comparison table
+and every degradation, Spearman's rho between the rung and the metric's "smaller is better"
+score (``Column.score``): +1 means the metric gets worse at every step, as it should.
+"""
+from __future__ import annotations
+
+import csv
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from scipy.stats import spearmanr  # noqa: E402
+
+from models.io import atomic_path, read_json  # noqa: E402
+from models.report.plots import _save  # noqa: E402
+from models.report.table import DISTRIBUTION, GROUPS, MUSICALITY  # noqa: E402
+
+COLUMNS = [c for cols in GROUPS.values() for c in cols]
+CHARTED = (*DISTRIBUTION[:5], *MUSICALITY[:2])   # the chart's lines; the table has every column
+TRACKS = 0.9   # rho from which a metric is said to track a degradation
+
+
+def read_panel(paths) -> dict[str, dict]:
+    """{degradation: {'label', 'rows'}} in the order given."""
+    return {d["degradation"]: d for d in map(read_json, paths)}
+
+
+def rho(rows: list[dict], col) -> float:
+    """Spearman's rho between rung and ``col``'s score; NaN when either is constant or a score
+    is missing."""
+    scores = [col.score(r) for r in rows]
+    if not all(math.isfinite(s) for s in scores) or len(set(scores)) < 2:
+        return math.nan
+    return float(spearmanr([r["rung"] for r in rows], scores).statistic)
+
+
+def rho_table(panel: dict) -> dict[str, dict[str, float]]:
+    """{column key: {degradation: rho}}."""
+    return {c.key: {d: rho(p["rows"], c) for d, p in panel.items()} for c in COLUMNS}
+
+
+def write_rows(panel: dict, out_csv) -> None:
+    """Every rung's scalar metrics, one CSV row each."""
+    rows = [r for p in panel.values() for r in p["rows"]]
+    fields = list(dict.fromkeys(k for r in rows for k, v in r.items()
+                                if not isinstance(v, (dict, list))))
+    with atomic_path(out_csv) as tmp, open(tmp, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fields)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def plot_degradation(name: str, part: dict, path) -> None:
+    """One small chart: each charted metric's score against the rung, scaled to its own range
+    over the rungs (0 its best rung, 1 its worst), so a metric that tracks rises left to right."""
+    rows = part["rows"]
+    x = [r["rung"] for r in rows]
+    fig, ax = plt.subplots(figsize=(5.6, 2.8))
+    for col in CHARTED:
+        s = np.array([col.score(r) for r in rows], float)
+        span = np.nanmax(s) - np.nanmin(s) if np.isfinite(s).any() else 0
+        y = (s - np.nanmin(s)) / span if span > 0 else np.zeros_like(s)
+        ax.plot(x, y, marker="o", ms=3, lw=1, label=col.label.replace(" ↓", ""))
+    ax.set_xticks(x, ["clean"] + [f"{r['strength']:g}" for r in rows[1:]], fontsize=7)
+    ax.set_xlabel(part["label"], fontsize=7)
+    ax.set_ylabel("score, scaled (1 = worst rung)", fontsize=7)
+    ax.set_title(name.replace("_", " "), fontsize=9)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def plot_panel(paths, out_csv, charts: dict) -> None:
+    """The panel's CSV and one chart per degradation (``charts``: {degradation: png path})."""
+    panel = read_panel(paths)
+    write_rows(panel, out_csv)
+    for name, path in charts.items():
+        plot_degradation(name, panel[name], path)
+
+
+def _label(col) -> str:
+    return col.label.replace("|", "\\|")     # |D|self: a pipe would split the table's cell
+
+
+def _fmt(v: float) -> str:
+    return "n/a" if math.isnan(v) else (f"**{v:+.2f}**" if v >= TRACKS else f"{v:+.2f}")
+
+
+def validity_page(panel: dict, generated: str, preset: str, chart_href) -> str:
+    """The page; ``chart_href(degradation)`` is the chart's link from the page."""
+    if not panel:
+        return (generated + "# Does the metric work?\n\nThe validity panel is off in this run "
+                "(`validity.degradations` is empty).\n")
+    table = rho_table(panel)
+    n = panel[next(iter(panel))]["rows"][0]["n_clips"]
+    names = list(panel)
+    everywhere = [c.label for c in COLUMNS if all(table[c.key][d] >= TRACKS for d in names)]
+    lines = [generated, "# Does the metric work?", "",
+             f"A metric that hears music gets worse, step by step, as real music is spoiled. "
+             f"Here {n} held-out clips of real Bach (those `real_heldout` plays) are degraded "
+             f"{len(names)} ways at graded strengths, and every rung is measured by the whole "
+             "suite against the same reference and training clips as the models "
+             f"(**{preset}** preset). The table gives Spearman's rho between the rung (0 = "
+             "clean) and each metric's score (for a descriptor, its distance to held-out "
+             f"Bach): +1 means worse at every step; bold marks rho ≥ {TRACKS}.", ""]
+    if everywhere:
+        lines.append(f"Metrics that track every degradation (rho ≥ {TRACKS}): "
+                     f"{', '.join(everywhere)}.")
+    else:
+        lines.append(f"No metric tracks every degradation (rho ≥ {TRACKS} on all {len(names)}).")
+    for d in names:
+        good = [c.label for c in COLUMNS if table[c.key][d] >= TRACKS]
+        lines.append(f"- *{d.replace('_', ' ')}*: {len(good)} of {len(COLUMNS)} metrics track "
+                     "it" + (f" ({', '.join(good)})." if good else "."))
+    lines += ["", "| metric | " + " | ".join(d.replace("_", " ") for d in names) + " |",
+              "|---|" + "---:|" * len(names)]
+    for c in COLUMNS:
+        lines.append(f"| {_label(c)} | " + " | ".join(_fmt(table[c.key][d]) for d in names)
+                     + " |")
+    lines += ["", "With five rungs, rho moves in steps of 0.1; a metric whose score is constant "
+              "(or missing) over the rungs has none (n/a). Each chart scales every metric to "
+              "its own range over the rungs: a line that rises from 0 to 1, left to right, "
+              "tracks the degradation.", ""]
+    for d in names:
+        lines += [f"## {d.replace('_', ' ').capitalize()}", "",
+                  f"Strength: {panel[d]['label']}.", "",
+                  f"![{d}]({chart_href(d)})", "",
+                  "| rung | strength | FD log-mel | KD musicnn | descriptor distance | NDB/K |",
+                  "|---:|---|---:|---:|---:|---:|"]
+        for r in panel[d]["rows"]:
+            strength = "clean" if r["strength"] is None else f"{r['strength']:g}"
+            lines.append(f"| {r['rung']} | {strength} | {r['fd']:.2f} | {r['kd_musicnn']:.3f} "
+                         f"| {r['musicality']:.3f} | {r['ndb_k']:.2f} |")
+        lines.append("")
+    return "\n".join(lines)
