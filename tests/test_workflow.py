@@ -192,3 +192,12 @@ def test_validity_panel_hears_every_degradation(smoke_build):
     assert "Does the metric work?" in page and "Spearman" in page
     for name in panel:
         assert (out / "site" / "img" / "validity" / f"{name}.png").stat().st_size > 10_000
+
+
+def test_method_page_carries_this_runs_transcriber_check(smoke_build):
+    work, _ = smoke_build
+    check = json.loads((work / "results/smoke/metrics/transcriber.json").read_text())
+    assert check["total"]["pieces"] == 2 and 0.5 < check["total"]["f1"] <= 1
+    page = (work / "results/smoke/site/method/index.html").read_text()
+    assert f"note F1 is <strong>{check['total']['f1']:.2f}</strong>" in page
+    assert "transcriber check" not in page

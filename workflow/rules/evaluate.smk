@@ -128,3 +128,20 @@ rule validity:
         "../../environment.yml"
     script:
         "../scripts/validity.py"
+
+
+rule transcriber_check:
+    input:
+        manifest=rules.prepare_data.output.manifest,
+    output:
+        check=f"{R}/metrics/transcriber.json",
+    resources:
+        mem_mb=3000,
+    log:
+        f"{R}/logs/transcriber_check.log",
+    benchmark:
+        f"{R}/benchmarks/transcriber_check.tsv"
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/transcriber_check.py"

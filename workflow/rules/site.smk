@@ -29,6 +29,9 @@ rule site_pages:
         curves=expand(rules.plot_curves.output.curves, model=with_curves(MODELS)),
         validity=expand(rules.validity.output.rows, degradation=DEGRADATIONS),
         validity_charts=rules.plot_validity.output.charts,
+        transcriber=[rules.transcriber_check.output.check]
+        if config["data"]["source"] == "bach_render"
+        else [],  # the scores are the truth: only a rendered corpus has them
     output:
         src=directory(f"{R}/site_src"),
     params:
