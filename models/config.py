@@ -83,6 +83,9 @@ def validate(config: dict, schema: dict | None = None) -> None:
     total = split["train"] + split["valid"] + split["test"]
     if abs(total - 1.0) > 1e-6:
         raise ConfigError(f"config key data.split: shares must add up to 1, they add up to {total:g}")
+    if split["by"] == "time" and config["data"]["source"] == "bach_render":
+        raise ConfigError("config key data.split.by: 'time' cuts recordings; the rendered "
+                          "corpus has hundreds of pieces, split them by piece")
     if config["data"]["source"] == "folder" and not config["data"]["folder"]:
         raise ConfigError("config key data.folder: source 'folder' needs data.folder set to a directory")
 

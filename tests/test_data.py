@@ -15,10 +15,12 @@ from models.data.split import select_pieces, split_of
 SHARES = {"train": 0.8, "valid": 0.1, "test": 0.1}
 
 
-def cfg_for(source, **data):
+def cfg_for(source, split=None, **data):
     return {"data": {"source": source, "max_pieces": None, "folder": None,
-                     "wavegan_piano": {"url": "", "sha256": ""}, "split": SHARES,
-                     "silence_db": -60.0, **data}}
+                     "wavegan_piano": {"url": "", "sha256": ""},
+                     "split": {**SHARES, "by": "piece", "guard_s": 2.0, **(split or {})},
+                     "silence_db": -60.0, **data},
+            "clips": {"length": 16384}}
 
 
 # --- split -----------------------------------------------------------------------------------
@@ -61,23 +63,32 @@ def test_folder_source_decodes_skips_bad_files_and_writes_manifest(tmp_path):
                      out / "manifest.csv", out / "report.json", threads=2)
     rows = read_manifest(out / "manifest.csv")
     assert [r["id"] for r in rows] == ["book1__prelude", "fugue", "gigue"]
-    assert report["pieces"] == 3 and len(report["skipped"]) == 2
+    assert report["pieces"] == 3 and len(report["skipped"]) == 3
     reasons = {s["file"].split("/")[-1]: s["reason"] for s in report["skipped"]}
     assert "silent" in reasons["silent.wav"] and "cannot decode" in reasons["broken.mp3"]
+    assert "not audio (extension '.txt'" in reasons["notes.txt"]
+    assert {f["file"].split("/")[-1]: f["verdict"] for f in report["files"]} == {
+        "prelude.wav": "used", "fugue.flac": "used", "gigue.ogg": "used",
+        "silent.wav": "skipped", "broken.mp3": "skipped", "notes.txt": "skipped"}
+    assert report["split_by"] == "hash rank"        # three pieces: one per split
+    assert sorted(r["split"] for r in rows) == ["test", "train", "valid"]
     for r in rows:
         info = sf.info(r["path"])
         assert (info.samplerate, info.channels, info.subtype) == (16000, 1, "PCM_16")
-        assert r["split"] == split_of(r["id"], SHARES) and r["source"] == "folder"
+        assert r["source"] == "folder"
         assert hashlib.sha256(open(r["path"], "rb").read()).hexdigest() == r["sha256"]
     assert abs(rows[0]["seconds"] - 3.0) < 0.01
 
 
 def test_folder_errors_are_clear(tmp_path):
     with pytest.raises(sources.DataError, match="does not exist"):
-        sources.find_audio_files(tmp_path / "missing")
+        sources.scan_folder(tmp_path / "missing")
     (tmp_path / "empty").mkdir()
     with pytest.raises(sources.DataError, match="no wav/flac/ogg/mp3 files"):
-        sources.find_audio_files(tmp_path / "empty")
+        sources.scan_folder(tmp_path / "empty")
+    (tmp_path / "empty" / "readme.md").write_text("hi")
+    with pytest.raises(sources.DataError, match=r"found \(1 other files: .*readme.md: not audio"):
+        sources.scan_folder(tmp_path / "empty")
     bad = tmp_path / "bad"
     bad.mkdir()
     sf.write(bad / "silence.wav", np.zeros(8000), 16000)
@@ -127,9 +138,11 @@ def test_wavegan_download_checksum_extract_and_import(tmp_path, http_server):
     out = tmp_path / "data"
     report = prepare(cfg_for("wavegan_piano"), out / "audio", out / "manifest.csv",
                      out / "report.json", download_dir=dl)
-    ids = [r["id"] for r in read_manifest(out / "manifest.csv")]
-    assert ids == ["piano__test__b", "piano__train__a", "piano__valid__c"]
+    rows = read_manifest(out / "manifest.csv")
+    assert [r["id"] for r in rows] == ["piano__test__b", "piano__train__a", "piano__valid__c"]
     assert report["source"] == "wavegan_piano" and report["skipped"] == []
+    assert report["split_by"] == "folders"          # the archive's own split
+    assert [r["split"] for r in rows] == ["test", "train", "valid"]
 
 
 def test_wavegan_bad_checksum_keeps_nothing(tmp_path, http_server):

@@ -45,8 +45,12 @@ def make_clips(manifest: list[dict], out_dir, length: int, silence_db: float = -
                           "start": start})
             arrays[split].append(np.round(clip * 32767).astype(np.int16))
     if not arrays["test"]:
-        raise ValueError("no test clips: the test split is empty or its pieces are shorter than "
-                         f"{length} samples; raise data.max_pieces or data.split.test")
+        pieces = [r["id"] for r in manifest if r["split"] == "test"]
+        what = (f"its pieces ({', '.join(pieces[:3])}) have no clip of {length} samples above "
+                f"the silence level" if pieces else "the test split has no piece")
+        raise ValueError(f"no test clips: {what}; with few recordings set data.split.by: time "
+                         "(each recording cut in time), otherwise raise data.split.test or "
+                         "data.max_pieces")
     for split in SPLITS:
         stack = np.stack(arrays[split]) if arrays[split] else np.zeros((0, length), np.int16)
         with atomic_path(out_dir / f"{split}.npy") as tmp:

@@ -9,6 +9,7 @@ import urllib.request
 from pathlib import Path
 
 from models import audio
+from models.data import verdicts
 from models.io import atomic_dir, atomic_path
 
 
@@ -22,30 +23,42 @@ def piece_id_for(relpath: Path) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("_") or "piece"
 
 
-def find_audio_files(folder: str | os.PathLike) -> dict[str, Path]:
-    """{piece id: path} for every wav/flac/ogg/mp3 below ``folder`` (recursive, sorted)."""
+def scan_folder(folder: str | os.PathLike) -> tuple[dict[str, Path], list[dict]]:
+    """Every file below ``folder`` (recursive, sorted): ({piece id: path} of those that may be
+    audio, [{file, reason}] of those that are not: empty, other extension, other content)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"{folder}: data folder does not exist or is not a directory")
     found: dict[str, Path] = {}
+    skipped = []
     for path in sorted(folder.rglob("*")):
-        if path.is_file() and path.suffix.lower() in audio.AUDIO_SUFFIXES:
-            pid = piece_id_for(path.relative_to(folder))
-            while pid in found:  # 'a.wav' and 'a.flac' both present
-                pid += "_"
-            found[pid] = path
+        if not path.is_file():
+            continue
+        reason = verdicts.before_decoding(path)
+        if reason:
+            skipped.append({"file": str(path), "reason": reason})
+            continue
+        pid = piece_id_for(path.relative_to(folder))
+        while pid in found:  # 'a.wav' and 'a.flac' both present
+            pid += "_"
+        found[pid] = path
     if not found:
-        raise DataError(f"{folder}: no wav/flac/ogg/mp3 files found")
-    return found
+        others = f" ({len(skipped)} other files: {skipped[0]['reason']}, ...)" if skipped else ""
+        raise DataError(f"{folder}: no wav/flac/ogg/mp3 files found{others}")
+    return found, skipped
 
 
-def import_file(job: tuple[str, str, str, float]) -> dict:
-    """Decode one recording to ``out_dir/<id>.wav`` at 16 kHz mono; 'error' set if unusable."""
-    piece_id, src, out_dir, silence_db = job
+def import_file(job: tuple[str, str, str, float, int]) -> dict:
+    """Decode one recording to ``out_dir/<id>.wav`` at 16 kHz mono; 'error' set, with its
+    verdict, if it cannot be used (``verdicts.load_checked``). Any error skips this file only."""
+    piece_id, src, out_dir, silence_db, clip_length = job
     try:
-        y = audio.load(src, silence_db=silence_db)
+        y = verdicts.load_checked(src, clip_length, silence_db)
     except audio.AudioError as exc:
         return {"id": piece_id, "origin": src, "error": str(exc)}
+    except Exception as exc:  # a decoder's own failure, whatever its kind
+        return {"id": piece_id, "origin": src,
+                "error": f"{src}: cannot decode audio ({type(exc).__name__}: {exc})"}
     path = Path(out_dir) / f"{piece_id}.wav"
     audio.write_wav(path, y)
     return {"id": piece_id, "origin": src, "path": str(path), "seconds": len(y) / audio.SAMPLE_RATE}

@@ -43,9 +43,13 @@ def model_config(wildcards):
 
 
 def prepare_inputs(wildcards):
-    """The downloaded archive, for the one source that needs it."""
+    """The downloaded archive, for the source that needs it; for a folder, every file in it, so
+    that adding, removing or changing a recording rebuilds the data."""
     if config["data"]["source"] == "wavegan_piano":
         return {"archive": rules.download_wavegan_piano.output.archive}
+    if config["data"]["source"] == "folder" and Path(config["data"]["folder"]).is_dir():
+        files = Path(config["data"]["folder"]).rglob("*")
+        return {"recordings": sorted(str(f) for f in files if f.is_file())}
     return {}
 
 

@@ -26,6 +26,7 @@ rule prepare_data:
         report=f"{R}/data/report.json",
     params:
         data=config["data"],
+        clips={"length": config["clips"]["length"]},  # a recording shorter than a clip is skipped
         download_dir=f"{R}/data/download",
     threads: workflow.cores
     resources:

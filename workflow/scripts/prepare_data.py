@@ -7,7 +7,8 @@ start(snakemake)
 
 from models.data.prepare import prepare  # noqa: E402
 
-report = prepare({"data": snakemake.params.data}, snakemake.output.audio,
+report = prepare({"data": snakemake.params.data, "clips": snakemake.params.clips},
+                 snakemake.output.audio,
                  snakemake.output.manifest, snakemake.output.report,
                  threads=snakemake.threads, download_dir=snakemake.params.download_dir)
 print(f"{report['pieces']} pieces, {report['hours']:.2f} h, {len(report['skipped'])} skipped, "
