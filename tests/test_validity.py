@@ -128,6 +128,7 @@ def test_rho_and_the_page_render_as_the_site_renders_them():
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
     html = markdown.markdown(page, extensions=[e if isinstance(e, str) else next(iter(e))
                                                for e in config["markdown_extensions"]])
+    assert html.count("<li>") == 2                        # one line per degradation
     tables = html.split("<table>")[1:]
     assert len(tables) == 3                                  # rho, and one per degradation
     body = tables[0].split("<tbody>")[1]

@@ -115,6 +115,7 @@ def validity_page(panel: dict, generated: str, preset: str, chart_href) -> str:
                      f"{', '.join(everywhere)}.")
     else:
         lines.append(f"No metric tracks every degradation (rho ≥ {TRACKS} on all {len(names)}).")
+    lines.append("")                                   # a list needs a blank line before it
     for d in names:
         good = [c.label for c in COLUMNS if table[c.key][d] >= TRACKS]
         lines.append(f"- *{d.replace('_', ' ')}*: {len(good)} of {len(COLUMNS)} metrics track "
