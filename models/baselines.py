@@ -13,6 +13,11 @@ import numpy as np
 from models.data import clips as clipdata
 
 
+def draw(rows: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """The ``n`` rows a replay baseline plays for ``seed`` (with replacement only when it must)."""
+    return np.random.default_rng(seed).choice(rows, size=n, replace=n > len(rows))
+
+
 class _Replay:
     """Plays back stored clips; ``fit`` remembers which rows of which array it may use."""
 
@@ -37,8 +42,7 @@ class _Replay:
 
         meta = read_json(ckpt_dir / "model.json")
         rows = np.load(ckpt_dir / "rows.npy")
-        rng = np.random.default_rng(seed)
-        pick = rng.choice(rows, size=n, replace=n > len(rows))
+        pick = draw(rows, n, seed)
         data = clipdata.load(meta["clips_dir"], meta["split"])
         return clipdata.as_float(data[np.sort(pick)])[np.argsort(np.argsort(pick))]
 

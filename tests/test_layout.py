@@ -1,6 +1,7 @@
 """The package's layout: one sub-package per stage of the data flow, imports that only go down,
 and stage docstrings that name the rules calling them (README: "Where things are")."""
 import ast
+import functools
 import re
 
 from conftest import ROOT
@@ -15,6 +16,7 @@ RANK = {name: i for i, names in enumerate(LAYERS) for name in names}
 STAGES = ("data", "train", "gan", "seq", "evaluate", "report")
 
 
+@functools.cache
 def modules():
     """{dotted name: path} of every module in models/."""
     return {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p

@@ -13,6 +13,7 @@ import io
 
 import numpy as np
 
+from models.baselines import RealHeldout, draw
 from models.data import clips as clipdata
 from models.evaluate import suite
 from models.io import write_json
@@ -120,8 +121,7 @@ def degrade(name: str, strength: float, clips: np.ndarray, places, rng, sr: int)
 
 def heldout_clips(clips_dir, n: int, seed: int):
     """(float32 clips, [(piece, start)]) of ``n`` held-out clips, drawn as real_heldout draws."""
-    rows = clipdata.test_roles(clips_dir)["heldout"]
-    pick = np.random.default_rng(seed).choice(rows, size=n, replace=n > len(rows))
+    pick = draw(RealHeldout().rows(clips_dir), n, seed)
     where = {r["row"]: (r["piece"], r["start"]) for r in clipdata.read_index(clips_dir)
              if r["split"] == "test"}
     data = clipdata.load(clips_dir, "test")

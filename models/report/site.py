@@ -79,20 +79,20 @@ def data_page(report: dict, clip_counts: dict, clip_length: int) -> str:
              f"- Preparation wall time: {report['wall_s']:.1f} s on {report['threads']} "
              f"thread(s)",
              f"- Skipped files: **{len(report['skipped'])}**", "",
-             SPLIT_BY[report.get("split_by", "hash")], "",
+             SPLIT_BY[report["split_by"]], "",
              "| split | pieces | hours | clips of "
              f"{clip_length} samples ({sec:.3f} s) |", "|---|---:|---:|---:|"]
     for split in ("train", "valid", "test"):
         s = report["splits"][split]
         lines.append(f"| {split} | {s['pieces']} | {s['hours']:.3f} | {clip_counts[split]} |")
-    if report.get("stretches"):
+    if report["stretches"]:
         lines += ["", "| stretch | of the recording | split | from (s) | to (s) |",
                   "|---|---|---|---:|---:|"]
         lines += [f"| {s['id']} | {s['performance']} | {s['split']} | {s['start_s']:.1f} | "
                   f"{s['end_s']:.1f} |" for s in report["stretches"]]
-    files = report.get("files", [])
-    if report["source"] == "bach_render" or not files:   # one row per score: only the skipped
-        files = [{**s, "verdict": "skipped"} for s in report["skipped"]]
+    files = report["files"]
+    if report["source"] == "bach_render":       # one row per score: only the skipped
+        files = [f for f in files if f["verdict"] == "skipped"]
         lines += ["", "## Skipped files", ""]
         if not files:
             lines.append("None: every file decoded, was non-empty and was above the silence "

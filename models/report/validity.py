@@ -125,10 +125,10 @@ def validity_page(panel: dict, generated: str, preset: str, chart_href) -> str:
     for c in COLUMNS:
         lines.append(f"| {_label(c)} | " + " | ".join(_fmt(table[c.key][d]) for d in names)
                      + " |")
-    lines += ["", "With five rungs, rho moves in steps of 0.1; a metric whose score is constant "
-              "(or missing) over the rungs has none (n/a). Each chart scales every metric to "
-              "its own range over the rungs: a line that rises from 0 to 1, left to right, "
-              "tracks the degradation.", ""]
+    lines += ["", "With five rungs, rho moves in steps of 0.1 (other values come from tied "
+              "scores); a metric whose score is constant (or missing) over the rungs has none "
+              "(n/a). Each chart scales every metric to its own range over the rungs: a line "
+              "that rises from 0 to 1, left to right, tracks the degradation.", ""]
     for d in names:
         lines += [f"## {d.replace('_', ' ').capitalize()}", "",
                   f"Strength: {panel[d]['label']}.", "",
