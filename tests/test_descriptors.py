@@ -59,6 +59,8 @@ def test_white_noise_has_the_lowest_key_clarity_and_the_highest_flatness(sets):
 def test_silence_and_key_profiles():
     d, profiles = describe([np.zeros(LENGTH)])
     assert d["silence"][0] == 1.0 and d["key_clarity"][0] == 0.0 and d["onset_rate"][0] == 0
+    stuck, _ = describe([np.full(LENGTH, -1.0, np.float32)])      # DC: silent to the ear
+    assert stuck["silence"][0] == 1.0
     np.testing.assert_allclose(profiles[0], np.full(12, 1 / 12))
     # the C major key profile itself is C major with r = 1, and A minor is its relative
     key, r, _ = descriptors.key_of(descriptors.KK_MAJOR)

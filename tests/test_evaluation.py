@@ -2,17 +2,29 @@
 import numpy as np
 import pytest
 
-from models.evaluate import suite
+from models.evaluate import mgeval, suite
 from models.report import comparison, table
 
 EV = {"seed": 0, "bootstrap": 50, "ndb_bins": 4, "copy_cells": 3, "copy_min_cell": 4,
       "copy_threshold": 3.0}
 
 
+def fake_notes(rng, shift):
+    """One clip's notes: steady eighths in C major around middle C; ``shift`` > 0 makes them
+    chromatic, irregular and sparser."""
+    k = max(int(rng.poisson(8 / (1 + shift))), 0)
+    onsets = np.sort(rng.uniform(0, 1, k)) if shift else np.arange(k) * 0.125
+    scale = np.array([0, 2, 4, 5, 7, 9, 11])
+    pitch = (60 + rng.integers(-12, 13, k) if shift
+             else 60 + scale[rng.integers(0, 7, k)] + 12 * rng.integers(-1, 1, k))
+    return np.stack([onsets, onsets + 0.25, pitch], 1)
+
+
 def fake_features(rng, n, shift=0.0, frames=20):
     """Features of n clips as set_features writes them, drawn from a known distribution."""
     mel = rng.normal(shift, 1, size=(n, frames, 4))
-    out = {"frames_count": np.full(n, frames, float), "frames_sum": mel.sum(1),
+    out = {"window": np.array(16384), "n_windows": np.array(n),
+           "frames_count": np.full(n, frames, float), "frames_sum": mel.sum(1),
            "frames_outer": np.einsum("cfi,cfj->cij", mel, mel),
            "logmel": rng.normal(shift, 1, size=(n, 8)), "musicnn": rng.normal(shift, 1, (n, 6)),
            "chroma": rng.dirichlet(np.r_[1 + 5 * shift, np.ones(11)], size=n)}
@@ -20,6 +32,8 @@ def fake_features(rng, n, shift=0.0, frames=20):
         out[f"desc_{name}"] = rng.normal(shift, 1, n)
     for name in suite.NOTE_FIGURES:
         out[f"notes_{name}"] = rng.normal(shift, 1, n)
+    notes = mgeval.set_features([fake_notes(rng, shift) for _ in range(n)])
+    out.update({f"mg_{k}": v for k, v in notes.items()})
     return out
 
 
@@ -47,7 +61,9 @@ def test_baselines_bracket_every_distribution_metric(rows):
         assert m["real_heldout"][f"{key}_high"] < m["noise"][f"{key}_low"], key
     assert m["real_heldout"]["ndb_k"] < m["noise"]["ndb_k"]
     assert m["train_copy"]["verdict"] == "copying" and m["real_heldout"]["verdict"] == "no copying"
-    assert m["noise"]["musicality"] > 0.8 > 0.3 > m["real_heldout"]["musicality"]
+    assert m["noise"]["descriptor_distance"] > 0.8 > 0.3 > m["real_heldout"]["descriptor_distance"]
+    assert m["real_heldout"]["musicality_low"] > m["noise"]["musicality_high"]
+    assert m["real_heldout"]["musicality"] > 0.85
 
 
 def test_table_marks_the_best_generative_model_and_round_trips(rows, tmp_path):
@@ -77,3 +93,37 @@ def test_comparison_sentences_come_from_the_numbers(rows):
                                                                             r["model"]))
                for r in rows]
     assert "do not agree with the seed's" in comparison.comparison_page(flipped, "test", "")
+
+
+def test_every_set_is_cut_into_windows_of_one_length_and_count():
+    clips = np.arange(3 * 4 * 8, dtype=np.float32).reshape(3, 32)   # 3 clips of 4 windows
+    every = suite.windows(clips, 8, None, 0)
+    assert every.shape == (12, 8) and np.array_equal(every[5], clips[1, 8:16])
+    some = suite.windows(clips, 8, 5, 0)
+    assert some.shape == (5, 8) and np.array_equal(some, suite.windows(clips, 8, 5, 0))
+    assert all(any(np.array_equal(w, e) for e in every) for w in some)
+    assert suite.windows(clips[:, :30], 8, None, 0).shape == (9, 8)   # a partial window: out
+    with pytest.raises(ValueError, match="fewer than the 13"):
+        suite.windows(clips, 8, 13, 0)
+    with pytest.raises(ValueError, match="shorter than one"):
+        suite.windows(clips, 64, 1, 0)
+
+
+def test_sets_that_differ_in_window_length_or_count_are_refused(rows, tmp_path):
+    import json
+
+    assert suite.same_windows({"a": {"window": 16384, "n_windows": 64},
+                               "b": {"window": np.array(16384), "n_windows": np.array(64)}}) \
+        == (16384, 64)
+    for bad in ({"window": 65536, "n_windows": 64}, {"window": 16384, "n_windows": 16}):
+        with pytest.raises(ValueError, match="b 16 x 16384|b 64 x 65536"):
+            suite.same_windows({"a": {"window": 16384, "n_windows": 64}, "b": bad})
+    paths = []
+    for r in rows[:2]:
+        paths.append(tmp_path / f"{r['model']}.json")
+        paths[-1].write_text(json.dumps(dict(r, n_windows=r["n_windows"] + (len(paths) > 1))))
+    with pytest.raises(ValueError, match="differ in window length or count"):
+        table.write_table(paths, tmp_path / "t.csv", tmp_path / "t.md")
+    ref = fake_features(np.random.default_rng(0), 10)
+    with pytest.raises(ValueError, match="windows of 65536 samples"):
+        suite.compare_sets(dict(ref, window=np.array(65536)), ref, {"logmel": ref["logmel"]}, EV)

@@ -110,7 +110,8 @@ def panel_part(name, scores):
         row = {c.key: 1.0 for c in validity.COLUMNS}
         row.update({f"{c.key}_distance": 1.0 for c in validity.COLUMNS if c.better == "ref"})
         row.update(degradation=name, fd=s, rung=rung, strength=None if rung == 0 else rung,
-                   n_clips=16, kd_musicnn=0.5, musicality=0.2, ndb_k=0.0, verdict="no copying")
+                   n_windows=16, kd_musicnn=0.5, musicality=0.2, ndb_k=0.0,
+                   verdict="no copying")
         rows.append(row)
     return {"degradation": name, "label": f"{name} strength", "rows": rows}
 
@@ -123,12 +124,18 @@ def test_rho_and_the_page_render_as_the_site_renders_them():
     kd = next(c for c in validity.COLUMNS if c.key == "kd_logmel")
     assert math.isnan(validity.rho(panel["up"]["rows"], kd))             # constant: no rho
     page = validity.validity_page(panel, "", "smoke", lambda d: f"img/validity/{d}.png")
-    assert "*up*: 1 of 22 metrics track it (FD log-mel ↓)." in page
-    assert "*down*: 0 of 22" in page and "No metric tracks every degradation" in page
+    n = len(validity.COLUMNS)
+    assert len({c.key for c in validity.COLUMNS}) == n                  # each metric once
+    assert f"*up*: 2 of {n} metrics track it (audio realism: FD log-mel ↓, FD log-mel ↓)." \
+        not in page                                                        # not twice
+    assert f"*up*: 1 of {n} metrics track it (audio realism: FD log-mel ↓)." in page
+    assert f"*down*: 0 of {n}" in page and "No metric tracks every degradation" in page
+    assert "**audio realism: FD log-mel** does NOT track every degradation" in page
+    assert "**musicality: note overlap** has no rho on some degradation" in page
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
     html = markdown.markdown(page, extensions=[e if isinstance(e, str) else next(iter(e))
                                                for e in config["markdown_extensions"]])
-    assert html.count("<li>") == 2                        # one line per degradation
+    assert html.count("<li>") == 4          # the two headline numbers, one line per degradation
     tables = html.split("<table>")[1:]
     assert len(tables) == 3                                  # rho, and one per degradation
     body = tables[0].split("<tbody>")[1]

@@ -8,9 +8,11 @@ Per clip (``clip_descriptors``):
   ``key`` its index (0-11 major on C..B, 12-23 minor).
 - ``onset_rate``: detected note onsets per second (librosa's spectral-flux onset detector).
 - ``flatness``: median spectral flatness (0 = tones, 1 = white noise).
-- ``silence``: share of frames quieter than -60 dBFS.
+- ``silence``: share of frames quieter than -60 dBFS, measured on each frame's AC energy (its
+  mean removed), so a clip stuck at a constant level (DC, which no one hears) is silent.
 
-Per model (``compare``): each descriptor's mean with a 95% bootstrap interval, and the
+Per model (``compare``): each descriptor's mean with a 95% bootstrap interval (every clip
+counts: a clip without notes has note rate 0, not a missing value), and the
 Kolmogorov-Smirnov distance between the model's and the held-out clips' distributions of it (the
 largest gap between the two cumulative distributions: 0 the same, 1 disjoint; scale-free, so a
 descriptor that barely varies in Bach, like flatness, cannot dominate the average); the
@@ -97,7 +99,8 @@ def clip_descriptors(clip: np.ndarray, profile: np.ndarray, hop: int = 256,
 
     y = np.asarray(clip, np.float32)
     key, clarity, margin = key_of(profile)
-    rms = librosa.feature.rms(y=y, frame_length=4 * hop, hop_length=hop, center=False)[0]
+    frames = librosa.util.frame(y, frame_length=4 * hop, hop_length=hop)
+    rms = np.sqrt(np.mean((frames - frames.mean(0, keepdims=True)) ** 2, axis=0))
     flat = librosa.feature.spectral_flatness(y=y, n_fft=4 * hop, hop_length=hop, center=False)[0]
     onsets = onset_times(y, hop // 2, sr)
     loud = 20 * np.log10(np.maximum(rms, 1e-10)) >= SILENCE_DB

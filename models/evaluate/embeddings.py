@@ -2,12 +2,17 @@
 
 Every metric names the embedding it used (``EMBEDDINGS``):
 
-- ``logmel``: 64-band natural-log mel frames (as WaveGAN's checks), kept per frame for the
-  Fréchet distance (a 64-d Gaussian is well estimated from thousands of frames) and summarised
-  per clip as the mean and standard deviation of each band (128-d) for everything that needs one
-  point per clip (kernel distance, NDB bins, nearest neighbours). Mean and spread over time make
-  the clip embedding blind to where in the clip a passage starts, so a copy of a training
-  passage shifted by a few frames still lands next to it.
+- ``logmel``: 64-band natural-log mel frames (as WaveGAN's checks, floored at 1e-6), kept per
+  frame for the Fréchet distance (a 64-d Gaussian is well estimated from thousands of frames).
+  For everything that needs one point per clip (kernel distance, NDB bins, nearest neighbours)
+  each clip is summarised as the mean and standard deviation of each band (128-d) of its
+  log-mel power floored *relative to the clip*: 30 dB below its mean band power
+  (``CLIP_FLOOR_DB``). With the fixed 1e-6 floor the near-silent high bands dominated the
+  distances, so faint hiss on a copied training clip moved it further from its original than
+  an unseen piece is (measured on the quick preset: C_T +10 for train + 30 dB SNR noise, -6 with
+  the relative floor). Mean and spread over time make the clip embedding blind to where in the
+  clip a passage starts, so a copy of a training passage shifted by a few frames still lands
+  next to it.
 - ``chroma``: the 12 pitch classes of a constant-Q chromagram, per frame; per clip the average
   profile normalised to sum 1 (a pitch-class distribution).
 - ``musicnn``: the penultimate layer of a music-tagging CNN whose weights ship in its wheel
@@ -20,9 +25,10 @@ import numpy as np
 from models.audio import SAMPLE_RATE
 
 EPS = 1e-6
+CLIP_FLOOR_DB = 30.0  # the clip embedding's log floor, below the clip's mean mel band power
 EMBEDDINGS = {
     "logmel": "log-mel frames ({n_mels} bands, FFT {n_fft}, hop {hop}); per clip mean and "
-              "standard deviation of each band",
+              "standard deviation of each band, floored 30 dB below the clip's mean power",
     "chroma": "constant-Q chroma (12 pitch classes, hop {hop}); per clip the mean profile",
     "musicnn": "musicnn MTT penultimate layer (pretrained tagger shipped in its wheel)",
 }
@@ -32,13 +38,25 @@ def describe(name: str, ev: dict) -> str:
     return EMBEDDINGS[name].format(**ev)
 
 
-def logmel_frames(clip: np.ndarray, n_mels=64, n_fft=1024, hop=256, sr=SAMPLE_RATE) -> np.ndarray:
-    """(samples,) -> (frames, n_mels) natural-log mel power, floored at 1e-6 (as WaveGAN's)."""
+def mel_power(clip: np.ndarray, n_mels=64, n_fft=1024, hop=256, sr=SAMPLE_RATE) -> np.ndarray:
+    """(samples,) -> (frames, n_mels) mel power."""
     import librosa
 
     mel = librosa.feature.melspectrogram(y=np.asarray(clip, np.float32), sr=sr, n_fft=n_fft,
                                          hop_length=hop, n_mels=n_mels, center=False)
-    return np.log(mel + EPS).T.astype(np.float64)
+    return mel.T.astype(np.float64)
+
+
+def logmel_frames(clip: np.ndarray, n_mels=64, n_fft=1024, hop=256, sr=SAMPLE_RATE) -> np.ndarray:
+    """(samples,) -> (frames, n_mels) natural-log mel power, floored at 1e-6 (as WaveGAN's)."""
+    return np.log(mel_power(clip, n_mels, n_fft, hop, sr) + EPS)
+
+
+def clip_embedding(power: np.ndarray) -> np.ndarray:
+    """(frames, n_mels) mel power -> (2 n_mels,) mean and spread of each band's log power,
+    floored ``CLIP_FLOOR_DB`` below the clip's mean band power (1e-10 for a silent clip)."""
+    floor = max(float(power.mean()) * 10 ** (-CLIP_FLOOR_DB / 10), 1e-10)
+    return mean_std([np.log(power + floor)])[0]
 
 
 def chroma_frames(clip: np.ndarray, hop=256, sr=SAMPLE_RATE) -> np.ndarray:

@@ -1,7 +1,9 @@
 """Does a model copy its training data, and does it collapse onto a few sounds?
 
-Everything here works on per-clip embeddings standardised with the training clips' statistics
-(log-mel band means and spreads, see ``models/evaluate/embeddings.py``), with Euclidean distances.
+Everything here works on per-clip log-mel embeddings (band means and spreads of log power floored
+relative to the clip, see ``models/evaluate/embeddings.py``), centred on the training clips and
+divided by their overall spread (one number, so a band that barely varies cannot dominate), with
+Euclidean distances. Faint noise on a copy, or a copy shifted by 10 ms, stays a copy there.
 
 - Data-copying test C_T (Meehan, Chaudhuri & Dasgupta, AISTATS 2020): the training clips are
   partitioned into k-means cells; every generated and every held-out clip gets its distance to
@@ -9,7 +11,10 @@ Everything here works on per-clip embeddings standardised with the training clip
   with the held-out ones; C_T is their average weighted by each cell's share of held-out clips,
   over cells holding at least ``min_cell`` generated clips. C_T well below 0: generated clips sit
   closer to the training data than unseen real music does (copying); about 0: as close as real
-  music; well above 0: further away (the model has not reached the data).
+  music; well above 0: further away (the model has not reached the data). C_T is a test, not a
+  score: it saturates once a set is far from the data, and it rests on the cells that hold
+  enough generated clips (``cells_used``), so the report shows its verdict and cells, never a
+  ranking.
 - Copy rate: the share of generated clips nearer to a training clip than 95% of held-out clips
   are (the seed's LSTM question, "did it just play the training data back?"); unseen real music
   scores about 0.05 by construction. Not "nearer than every held-out clip": the corpus holds a

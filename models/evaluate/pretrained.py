@@ -194,14 +194,14 @@ def note_figures(notes: np.ndarray, duration: float) -> dict:
       duration / duration of their union); 0 without notes.
     - pitch_range: max - min MIDI pitch in semitones; 0 for fewer than two notes.
     - in_scale: largest fraction of notes (by count) whose pitch class lies in one of the 12
-      major scales; NaN without notes.
+      major scales; 0 without notes (a clip without notes counts, it is not left out).
     - note_rate: notes per second of ``duration``."""
     if duration <= 0:
         raise ValueError(f"duration must be positive, got {duration}")
     notes = np.asarray(notes, dtype=np.float64).reshape(-1, 3)
     k = len(notes)
     if k == 0:
-        return {"polyphony": 0.0, "pitch_range": 0.0, "in_scale": float("nan"),
+        return {"polyphony": 0.0, "pitch_range": 0.0, "in_scale": 0.0,
                 "note_rate": 0.0}
     union = _union_length(notes)
     polyphony = float(np.sum(notes[:, 1] - notes[:, 0]) / union) if union > 0 else 0.0

@@ -1,17 +1,25 @@
 """Evaluation steps of the workflow: features of a set of clips, and one model's metric row.
 
-Every set of clips (each model's, the held-out reference's) becomes one ``features.npz`` with
-all its embeddings and descriptors (``set_features``); the training clips get the log-mel clip
-embedding only, for bins and nearest neighbours (``write_train_features``). A model's row then
-compares its features with the reference's and the training set's (``evaluate_model``), so
-re-measuring never re-reads audio, and one model's rebuild touches only its own files.
+Every set that is measured is first cut into windows of one length, the clip length (16384
+samples): a model that makes 4.1 s clips is measured on 1.024 s windows of them like every
+other, and every model on the same number of windows (``generate.n_clips``, drawn seeded from
+all its windows), so that no metric sees more frames or longer clips for one model than for
+another. Every set of windows (each model's, the held-out reference's) becomes one
+``features.npz`` with all its embeddings, descriptors and transcribed-note features
+(``set_features``); the training clips get the log-mel clip embedding only, for bins and
+nearest neighbours (``write_train_features``). A model's row then compares its features with
+the reference's and the training set's (``evaluate_model``), so re-measuring never re-reads
+audio, and one model's rebuild touches only its own files.
 """
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 
 from models.data import clips as clipdata
-from models.evaluate import descriptors, embeddings, memorisation, metrics, pretrained
+from models.audio import read_wav
+from models.evaluate import descriptors, embeddings, memorisation, metrics, mgeval, pretrained
 from models.io import atomic_path, write_json
 from models.registry import load_samples
 
@@ -22,19 +30,40 @@ def _mel(ev: dict) -> dict:
     return {"n_mels": ev["n_mels"], "n_fft": ev["n_fft"], "hop": ev["hop"]}
 
 
+def windows(clips: np.ndarray, length: int, n: int | None, seed: int) -> np.ndarray:
+    """(n, length): every clip cut into whole windows of ``length`` samples, then ``n`` of them
+    drawn without replacement (seeded; all of them, in order, when ``n`` is None)."""
+    clips = np.asarray(clips)
+    per = clips.shape[1] // length
+    if per < 1:
+        raise ValueError(f"clips of {clips.shape[1]} samples are shorter than one "
+                         f"{length}-sample window")
+    cut = clips[:, :per * length].reshape(-1, length)
+    if n is None:
+        return cut
+    if len(cut) < n:
+        raise ValueError(f"{len(cut)} windows of {length} samples, fewer than the {n} every "
+                         "set is measured on")
+    return cut[np.sort(np.random.default_rng(seed).choice(len(cut), n, replace=False))]
+
+
 def set_features(clips: np.ndarray, ev: dict, sr: int) -> dict:
-    """{name: array} of a set of clips (float32, (n, samples)): see embeddings.py."""
-    mel = [embeddings.logmel_frames(c, sr=sr, **_mel(ev)) for c in clips]
+    """{name: array} of a set of windows (float32, (n, samples)): see embeddings.py, mgeval.py."""
+    power = [embeddings.mel_power(c, sr=sr, **_mel(ev)) for c in clips]
+    mel = [np.log(p + embeddings.EPS) for p in power]
     chroma = [embeddings.chroma_frames(c, hop=ev["hop"], sr=sr) for c in clips]
     profiles = embeddings.pitch_class_profile(chroma)
-    out = {f"frames_{k}": v for k, v in embeddings.frame_stats(mel).items()}
-    out.update(logmel=embeddings.mean_std(mel), chroma=profiles,
+    out = {"window": np.array(clips.shape[1]), "n_windows": np.array(len(clips))}
+    out.update({f"frames_{k}": v for k, v in embeddings.frame_stats(mel).items()})
+    out.update(logmel=np.stack([embeddings.clip_embedding(p) for p in power]), chroma=profiles,
                musicnn=pretrained.musicnn_embed(clips, sr))
     out.update({f"desc_{k}": v for k, v in
                 descriptors.set_descriptors(clips, profiles, ev["hop"], sr).items()})
     duration = clips.shape[1] / sr
-    figures = [pretrained.note_figures(n, duration) for n in pretrained.transcribe(clips, sr)]
+    notes = pretrained.transcribe(clips, sr)
+    figures = [pretrained.note_figures(n, duration) for n in notes]
     out.update({f"notes_{k}": np.array([f[k] for f in figures], float) for k in NOTE_FIGURES})
+    out.update({f"mg_{k}": v for k, v in mgeval.set_features(notes).items()})
     return out
 
 
@@ -74,53 +103,116 @@ def write_train_features(clips_dir, out_path, ev: dict, sr: int) -> int:
     if ev["max_train"] is not None and len(rows) > ev["max_train"]:
         rng = np.random.default_rng(ev["seed"])
         rows = np.sort(rng.choice(rows, ev["max_train"], replace=False))
-    emb = [embeddings.mean_std([embeddings.logmel_frames(c, sr=sr, **_mel(ev))])[0]
-           for c in clipdata.as_float(train[rows])]
-    save_features(out_path, {"rows": rows, "logmel": np.stack(emb)})
+    emb = clip_embeddings(clipdata.as_float(train[rows]), ev, sr)
+    save_features(out_path, {"rows": rows, "logmel": emb,
+                             "window": np.array(train.shape[1])})
     return len(rows)
 
 
-def write_model_features(samples_dir, out_path, ev: dict, sr: int) -> int:
+def write_model_features(samples_dir, out_path, ev: dict, sr: int, window: int,
+                         n_windows: int) -> int:
+    """Features of ``n_windows`` windows of ``window`` samples drawn from a model's clips."""
     _, clips = load_samples(samples_dir)
-    save_features(out_path, set_features(clips, ev, sr))
-    return len(clips)
+    try:
+        cut = windows(clips, window, n_windows, ev["seed"])
+    except ValueError as err:
+        raise ValueError(f"{samples_dir}: {err}") from None
+    feats = set_features(cut, ev, sr)
+    pieces = [read_wav(p) for p in sorted(Path(samples_dir).glob("long_*.wav"))]
+    if pieces:  # long-form pieces: their windows too, as many as the clips' at most
+        cut = np.concatenate([windows(p[None], window, None, ev["seed"]) for p in pieces])
+        if len(cut) > n_windows:
+            cut = windows(cut, window, n_windows, ev["seed"])
+        feats.update({f"long_{k}": v for k, v in set_features(cut, ev, sr).items()})
+    save_features(out_path, feats)
+    return len(feats["logmel"])
+
+
+def same_windows(sets: dict) -> tuple[int, int]:
+    """(window length, count) shared by every set in {name: features or metric row}; raises
+    naming the sets that differ."""
+    seen = {name: (int(f["window"]), int(f["n_windows"])) for name, f in sets.items()}
+    if len(set(seen.values())) > 1:
+        raise ValueError("evaluated sets differ in window length or count: " + ", ".join(
+            f"{name} {n} x {w}" for name, (w, n) in seen.items()))
+    return next(iter(seen.values()))
 
 
 def _interval(prefix: str, d: dict, key: str) -> dict:
     return {prefix: d[key], f"{prefix}_low": d["ci_low"], f"{prefix}_high": d["ci_high"]}
 
 
-def compare_sets(gen: dict, ref: dict, train: dict, ev: dict) -> tuple[dict, dict]:
-    """The flat metric row of a generated set, and the per-clip arrays behind its charts."""
-    seed, rounds = ev["seed"], ev["bootstrap"]
-    gen_frames = {k[7:]: v for k, v in gen.items() if k.startswith("frames_")}
-    ref_frames = {k[7:]: v for k, v in ref.items() if k.startswith("frames_")}
-    row = {"n_clips": len(gen["logmel"]), "n_reference": len(ref["logmel"]),
-           "n_train": len(train["logmel"]), "frames": int(gen_frames["count"].sum())}
-    row.update(_interval("fd", metrics.fd_with_interval(gen_frames, ref_frames, rounds, seed),
-                         "fd"))
-    for name in ("logmel", "chroma", "musicnn"):
-        g = embeddings.whiten_scalar(gen[name], ref[name])
-        r = embeddings.whiten_scalar(ref[name], ref[name])
-        kd = metrics.kd_with_interval(g, r, rounds, seed)
-        row.update(_interval(f"kd_{name}", kd, "kd"))
-    z = {k: embeddings.standardise(v["logmel"], train["logmel"])
+def clip_embeddings(clips: np.ndarray, ev: dict, sr: int) -> np.ndarray:
+    """(n, 2 n_mels) log-mel clip embeddings (``embeddings.clip_embedding``) of a set of clips."""
+    return np.stack([embeddings.clip_embedding(embeddings.mel_power(c, sr=sr, **_mel(ev)))
+                     for c in clips])
+
+
+def memorisation_row(gen: np.ndarray, ref: np.ndarray, train: np.ndarray,
+                     ev: dict) -> tuple[dict, dict]:
+    """NDB, the copying test and diversity of clip embeddings ``gen`` against the held-out
+    ``ref`` and the ``train`` clips, all centred and scaled by the training clips; and the
+    nearest-training-clip distances behind the memorisation chart."""
+    seed = ev["seed"]
+    z = {k: embeddings.whiten_scalar(v, train)
          for k, v in (("gen", gen), ("ref", ref), ("train", train))}
     bins = metrics.ndb(z["gen"], z["ref"], metrics.fit_bins(z["train"], ev["ndb_bins"], seed))
-    row.update(ndb=bins["ndb"], ndb_bins=bins["bins"], ndb_k=bins["ndb_k"], ndb_js=bins["js"])
+    row = dict(ndb=bins["ndb"], ndb_bins=bins["bins"], ndb_k=bins["ndb_k"], ndb_js=bins["js"])
     copy = memorisation.copying_test(z["gen"], z["ref"], z["train"], ev["copy_cells"],
                                      ev["copy_min_cell"], ev["copy_threshold"], seed)
     arrays = {"gen_nn": copy.pop("gen_nn").tolist(), "held_nn": copy.pop("held_nn").tolist()}
     row.update(copy)
     row.update(memorisation.diversity(z["gen"], z["ref"], seed))
+    return row, arrays
+
+
+HEADLINE_KEYS = tuple(f"{k}{end}" for k in ("fd", "musicality") for end in ("", "_low", "_high"))
+
+
+def headline(gen: dict, ref: dict, rounds: int, seed: int) -> dict:
+    """FD of log-mel frames and the MGEval note comparison (musicality), with intervals."""
+    frames = [{k[7:]: v for k, v in f.items() if k.startswith("frames_")} for f in (gen, ref)]
+    row = _interval("fd", metrics.fd_with_interval(*frames, rounds, seed), "fd")
+    row.update(mgeval.compare({k[3:]: v for k, v in gen.items() if k.startswith("mg_")},
+                              {k[3:]: v for k, v in ref.items() if k.startswith("mg_")},
+                              rounds, seed))
+    return row
+
+
+def compare_sets(gen: dict, ref: dict, train: dict, ev: dict) -> tuple[dict, dict]:
+    """The flat metric row of a generated set, and the per-clip arrays behind its charts."""
+    seed, rounds = ev["seed"], ev["bootstrap"]
+    if int(gen["window"]) != int(ref["window"]):
+        raise ValueError(f"windows of {int(gen['window'])} samples measured against reference "
+                         f"windows of {int(ref['window'])}")
+    gen_frames = {k[7:]: v for k, v in gen.items() if k.startswith("frames_")}
+    row = {"n_clips": len(gen["logmel"]), "window": int(gen["window"]),
+           "n_windows": int(gen["n_windows"]), "n_reference": len(ref["logmel"]),
+           "n_train": len(train["logmel"]), "frames": int(gen_frames["count"].sum())}
+    row.update(headline(gen, ref, rounds, seed))
+    if "long_window" in gen:  # long-form pieces, windowed: the two headline numbers
+        long = {k[5:]: v for k, v in gen.items() if k.startswith("long_")}
+        row.update({f"long_{k}": v for k, v in headline(long, ref, rounds, seed).items()
+                    if k in HEADLINE_KEYS}, long_n_windows=int(long["n_windows"]))
+    row.update(_interval("fd_musicnn", metrics.fd_with_interval(
+        metrics.point_stats(gen["musicnn"]), metrics.point_stats(ref["musicnn"]), rounds, seed),
+        "fd"))
+    for name in ("logmel", "chroma", "musicnn"):
+        g = embeddings.whiten_scalar(gen[name], ref[name])
+        r = embeddings.whiten_scalar(ref[name], ref[name])
+        kd = metrics.kd_with_interval(g, r, rounds, seed)
+        row.update(_interval(f"kd_{name}", kd, "kd"))
+    mem, arrays = memorisation_row(gen["logmel"], ref["logmel"], train["logmel"], ev)
+    row.update(mem)
     row["pc_hist"] = descriptors.pc_histogram_distance(gen["chroma"], ref["chroma"])
-    names = list(descriptors.DESCRIPTORS) + [f"notes_{k}" for k in NOTE_FIGURES]
+    audio = list(descriptors.DESCRIPTORS)
+    names = audio + [f"notes_{k}" for k in NOTE_FIGURES]
     g = {n: gen[n if n.startswith("notes_") else f"desc_{n}"] for n in names}
     r = {n: ref[n if n.startswith("notes_") else f"desc_{n}"] for n in names}
     desc = descriptors.compare(g, r, names, seed)
     for n in names:
         row.update({f"{n}_{k}": v for k, v in desc[n].items()})
-    row["musicality"] = desc["mean_distance"]
+    row["descriptor_distance"] = float(np.mean([desc[n]["distance"] for n in audio]))
     return row, arrays
 
 

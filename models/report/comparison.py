@@ -3,7 +3,8 @@ whose sentences are filled from the numbers (nothing on the page is typed in by 
 from __future__ import annotations
 
 from models.registry import NOT_RANKED
-from models.report.table import DISTRIBUTION, GROUPS, MUSICALITY, all_tables, best
+from models.report.table import (DISTRIBUTION, GROUPS, HEADLINE, MUSICALITY, all_tables, best,
+                                 markdown_table)
 
 SEED_MODELS = ("wavegan", "specgan")  # the seed preferred WaveGAN by ear
 
@@ -25,15 +26,19 @@ def baseline_sentences(rows: list[dict]) -> list[str]:
     if not {"real_heldout", "noise"} <= m.keys():
         return []
     out = []
-    for col in DISTRIBUTION:
-        real, noise = m["real_heldout"], m["noise"]
+    real, noise = m["real_heldout"], m["noise"]
+    for col in HEADLINE + DISTRIBUTION:
+        label = col.label.rstrip(" ↓↑")
         if not col.interval:
-            ok = real[col.key] < noise[col.key]
-            out.append(f"{col.label.rstrip(' ↓')}: real_heldout {real[col.key]:.3f}, noise "
+            ok = col.score(real) < col.score(noise)
+            out.append(f"{label}: real_heldout {real[col.key]:.3f}, noise "
                        f"{noise[col.key]:.3f} ({'in order' if ok else 'OUT OF ORDER'}).")
             continue
-        apart = real[f"{col.key}_high"] < noise[f"{col.key}_low"]
-        out.append(f"{col.label.rstrip(' ↓')}: real_heldout {_fmt(real, col.key, col.digits)} "
+        if col.better == "high":
+            apart = real[f"{col.key}_low"] > noise[f"{col.key}_high"]
+        else:
+            apart = real[f"{col.key}_high"] < noise[f"{col.key}_low"]
+        out.append(f"{label}: real_heldout {_fmt(real, col.key, col.digits)} "
                    f"against noise {_fmt(noise, col.key, col.digits)}: "
                    + ("the intervals are apart." if apart else "the intervals OVERLAP."))
     return out
@@ -44,14 +49,12 @@ def closest_sentences(rows: list[dict]) -> list[str]:
     out = []
     for cols in GROUPS.values():
         for col in cols:
-            if col.key == "c_t":
-                continue
             name = best(rows, col)
             if name is None:
                 continue
             r = _by_model(rows)[name]
             value = col.value(r)
-            out.append(f"**{col.label.rstrip(' ↓')}**: {name} ({value:.{col.digits}f}).")
+            out.append(f"**{col.label.rstrip(' ↓↑')}**: {name} ({value:.{col.digits}f}).")
     return out
 
 
@@ -86,7 +89,7 @@ def seed_verdict(rows: list[dict]) -> list[str]:
     wins = [c for c in cols if c.score(w) < c.score(s)]
     losses = [c for c in cols if c.score(w) > c.score(s)]
     agree = len(wins) > len(losses)
-    won = ", ".join(c.label.rstrip(" ↓") for c in wins) or "none"
+    won = ", ".join(c.label.rstrip(" ↓↑") for c in wins) or "none"
     return [f"WaveGAN is closer to real Bach than SpecGAN on {len(wins)} of {len(cols)} "
             f"distribution and musicality metrics ({won}), "
             f"SpecGAN on {len(losses)}. The numbers "
@@ -115,18 +118,31 @@ def ranking(rows: list[dict]) -> list[tuple[str, float]]:
     return sorted(((k, sum(v) / len(v)) for k, v in ranks.items()), key=lambda kv: kv[1])
 
 
-def seam_lines(seams: dict) -> list[str]:
-    """A table of the long-form seam figures of the models that join clips (the GANs)."""
+def long_form_lines(rows: list[dict], seams: dict) -> list[str]:
+    """The long-form pieces: their windows' two headline numbers (every model that makes them)
+    and the seam figures of the models that join clips (the GANs)."""
+    long = [r for r in rows if "long_fd" in r and r["long_fd"] == r["long_fd"]]
+    lines = []
+    if long:
+        n = long[0]["long_n_windows"]
+        lines += ["", "## Long-form pieces", "",
+                  f"The long-form pieces, cut into the same {long[0]['window']:,}-sample windows "
+                  f"as every clip ({n} windows per model at most), measured by the two headline "
+                  "numbers against the same held-out reference windows:", "",
+                  "| model | windows | audio realism (FD log-mel) | musicality (note overlap) |",
+                  "|---|---:|---:|---:|"]
+        lines += [f"| {r['model']} | {r['long_n_windows']} | {_fmt(r, 'long_fd')} | "
+                  f"{_fmt(r, 'long_musicality', 3)} |" for r in long]
     joined = {m: i for m, i in seams.items() if "seam flux ratio" in i}
     if not joined:
-        return []
-    lines = ["", "## Long-form seams", "",
-             "GANs make fixed-length clips; their long-form pieces join clips of a slow latent "
-             "walk by crossfades. Spectral flux at the joins over the flux inside clips (1: the "
-             "joins change no more than the music does), and the largest sample step at a join "
-             "over the largest inside clips:", "",
-             "| model | clips per piece | crossfade (s) | seam flux ratio | seam step ratio |",
-             "|---|---:|---:|---:|---:|"]
+        return lines
+    lines += ["", "### Seams" if long else "## Long-form seams", "",
+              "GANs make fixed-length clips; their long-form pieces join clips of a slow latent "
+              "walk by crossfades. Spectral flux at the joins over the flux inside clips (1: the "
+              "joins change no more than the music does), and the largest sample step at a join "
+              "over the largest inside clips:", "",
+              "| model | clips per piece | crossfade (s) | seam flux ratio | seam step ratio |",
+              "|---|---:|---:|---:|---:|"]
     lines += [f"| {m} | {i['clips per piece']} | {i['crossfade (s)']:.3f} | "
               f"{i['seam flux ratio']:.2f} | {i['seam step ratio']:.2f} |"
               for m, i in joined.items()]
@@ -137,15 +153,27 @@ def comparison_page(rows: list[dict], preset: str, header: str,
                     seams: dict | None = None) -> str:
     rank = ranking(rows)
     lines = [header, "# Comparison", "",
-             f"Preset **{preset}**: {rows[0]['n_clips']} clips per model against "
-             f"{rows[0]['n_reference']} held-out reference clips of real Bach (pieces no model "
-             f"trained on), and {rows[0]['n_train']} training clips for the memorisation test. "
-             "Intervals are 95%: FD a bootstrap over clips, KD subsets of half the clips, "
-             "descriptor means a bootstrap over clips. The embedding behind each metric is named "
+             f"Preset **{preset}**: every model measured on {rows[0]['n_windows']} windows of "
+             f"{rows[0]['window']:,} samples (a model that makes longer clips is cut into "
+             f"windows of this length like every other) against {rows[0]['n_reference']} "
+             f"held-out reference windows of real Bach (pieces no model trained on), and "
+             f"{rows[0]['n_train']} training clips for the memorisation test.", "",
+             "## The headline", "",
+             "Two numbers lead: **audio realism**, a Fréchet distance between the model's and "
+             "held-out Bach's audio (0 = the same), and **musicality**, how much the notes "
+             "basic-pitch transcribes from the model's audio overlap with held-out Bach's in "
+             "seven note statistics (MGEval's overlap area, 1 = the same). Why these two is on "
+             "[Does the metric work?](validity.md).", "",
+             "![the two headline numbers with 95% intervals](img/comparison/headline.png)", "",
+             markdown_table(rows, HEADLINE), "## Every metric", "",
+             "Intervals are 95%: FD a bootstrap over windows, KD subsets of half the windows, "
+             "descriptor means a bootstrap over windows, musicality a bootstrap over windows of "
+             "both sets. The embedding behind each metric is named "
              "in its column and on the [method](method.md#metrics) page. Bold: the best "
              "generative model in the column (baselines are the scale: real_heldout the "
              "ceiling, train_copy memorisation, noise the floor; lstm_seed_teacher is fed real "
-             "audio, so it is shown but not ranked).", "",
+             "audio, so it is shown but not ranked). The copying test is a verdict, not a score: "
+             "it is never bolded.", "",
              all_tables(rows), "## Charts", "",
              "![distribution metrics with 95% intervals](img/comparison/distribution.png)", "",
              "![memorisation test](img/comparison/memorisation.png)", "",
@@ -160,7 +188,7 @@ def comparison_page(rows: list[dict], preset: str, header: str,
     extra = seed_verdict(rows) + seed_lstm(rows)
     if extra:
         lines += ["", "### The seed study's claims", ""] + [f"- {s}" for s in extra]
-    lines += seam_lines(seams or {})
+    lines += long_form_lines(rows, seams or {})
     lines += ["", "What numbers cannot say (originality, culture, ethics) is on the "
               "[discussion](discussion.md) page.", "",
               "Download every number: [table.csv](results/table.csv)."]

@@ -1,5 +1,6 @@
-"""Charts of the comparison page: distribution metrics with error bars, the memorisation test,
-and the musicality descriptors beside the held-out set's values."""
+"""Charts of the comparison page: the two headline numbers as a scatter, distribution metrics
+with error bars, the memorisation test, and the musicality descriptors beside the held-out
+set's values."""
 from __future__ import annotations
 
 import matplotlib
@@ -10,7 +11,7 @@ import numpy as np  # noqa: E402
 
 from models.registry import NOT_RANKED  # noqa: E402
 from models.report.plots import _save  # noqa: E402
-from models.report.table import DISTRIBUTION, MUSICALITY, NOTES  # noqa: E402
+from models.report.table import DISTRIBUTION, HEADLINE, MUSICALITY, NOTES  # noqa: E402
 
 BASE, MODEL = "#9e9e9e", "#3f6fb5"
 
@@ -34,30 +35,56 @@ def _bars(ax, rows, values, lows=None, highs=None, title="", log=False):
     ax.tick_params(axis="y", labelsize=7)
 
 
+def headline_chart(rows: list[dict], path) -> None:
+    """Audio realism (x, log) against musicality (y), 95% interval bars both ways; the
+    baselines are grey reference points, models blue; held-out Bach sits top left."""
+    real, mus = HEADLINE
+    fig, ax = plt.subplots(figsize=(7.5, 5.2), constrained_layout=True)
+    for r, colour in zip(rows, _colours(rows)):
+        x, y = r[real.key], r[mus.key]
+        xerr = [[x - r[f"{real.key}_low"]], [r[f"{real.key}_high"] - x]]
+        yerr = [[y - r[f"{mus.key}_low"]], [r[f"{mus.key}_high"] - y]]
+        ax.errorbar(x, y, xerr=np.abs(xerr), yerr=np.abs(yerr), fmt="o", ms=4, color=colour,
+                    ecolor=colour, elinewidth=0.8, capsize=2)
+        ax.annotate(r["model"], (x, y), xytext=(4, 3), textcoords="offset points", fontsize=7,
+                    color="#555555" if colour == BASE else "black")
+    if all(r[real.key] > 0 for r in rows):
+        ax.set_xscale("log")
+    ax.set_xlabel(f"{real.label.split(': ')[1]} (audio realism; left is closer to held-out "
+                  "Bach)", fontsize=8)
+    ax.set_ylabel(f"{mus.label.split(': ')[1]} (musicality; 1 = like held-out Bach)", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.set_title("The two headline numbers, 95% intervals (grey: baselines and the "
+                 "teacher-forced diagnostic)", fontsize=9)
+    _save(fig, path)
+
+
 def distribution_chart(rows: list[dict], path) -> None:
     """One panel per distribution metric; error bars are the 95% intervals; baselines grey."""
     cols = DISTRIBUTION
-    fig, axes = plt.subplots(2, 3, figsize=(11, 6.5), constrained_layout=True)
+    fig, axes = plt.subplots(2, 4, figsize=(13, 6.5), constrained_layout=True)
+    for ax in list(axes.flat)[len(cols):]:
+        ax.set_visible(False)
     for ax, col in zip(axes.flat, cols):
         lows = [r[f"{col.key}_low"] for r in rows] if col.interval else None
         highs = [r[f"{col.key}_high"] for r in rows] if col.interval else None
         _bars(ax, rows, [r[col.key] for r in rows], lows, highs, col.label,
-              log=col.key == "fd")
+              log=col.key.startswith("fd"))
         ax.axhline(0, color="black", lw=0.5)
     fig.suptitle("Distance to held-out Bach (lower is closer; grey: baselines and the "
                  "teacher-forced diagnostic)", fontsize=10)
     _save(fig, path)
 
 
-def memorisation_chart(rows: list[dict], metrics: list[dict], path,
-                       threshold: float = 3.0) -> None:
-    """C_T per model with the copying band, and the distances to the nearest training clip."""
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
-    ct = np.nan_to_num([r["c_t"] for r in rows])
-    _bars(a, rows, ct, title="data-copying statistic C_T (below the red line: copying)")
-    a.axhline(-threshold, color="#c0392b", lw=1, ls="--")
-    a.axhline(threshold, color="#7f8c8d", lw=1, ls=":")
-    a.axhline(0, color="black", lw=0.5)
+def memorisation_chart(rows: list[dict], metrics: list[dict], path) -> None:
+    """Copy rate per model under its copying-test verdict (a test, so no C_T bars to rank), and
+    the distances to the nearest training clip."""
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.4), constrained_layout=True)
+    _bars(a, rows, [r["copy_rate"] for r in rows],
+          title="copy rate (share nearer a training clip than 95% of unseen real clips)")
+    a.set_xticks(np.arange(len(rows)), [f"{r['model']} ({r['verdict']})" for r in rows],
+                 rotation=60, ha="right", fontsize=7)
+    a.axhline(0.05, color="#3f6fb5", lw=0.8, ls="--")
     held = metrics[0]["arrays"]["held_nn"]
     data = [held] + [m["arrays"]["gen_nn"] for m in metrics]
     b.boxplot(data, vert=True, showfliers=False)
@@ -86,13 +113,14 @@ def musicality_chart(rows: list[dict], path) -> None:
     _save(fig, path)
 
 
-def plot_all(metric_paths, table_csv, out, threshold: float) -> None:
-    """The three charts of the comparison page (``out`` has distribution, memorisation,
+def plot_all(metric_paths, table_csv, out) -> None:
+    """The charts of the comparison page (``out`` has headline, distribution, memorisation,
     musicality paths)."""
     from models.io import read_json
     from models.report.table import read_table
 
     rows = read_table(table_csv)
+    headline_chart(rows, out.headline)
     distribution_chart(rows, out.distribution)
-    memorisation_chart(rows, [read_json(p) for p in metric_paths], out.memorisation, threshold)
+    memorisation_chart(rows, [read_json(p) for p in metric_paths], out.memorisation)
     musicality_chart(rows, out.musicality)

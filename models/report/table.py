@@ -1,10 +1,14 @@
 """The metric table: which columns exist, which way is better, and its CSV and Markdown forms.
 
-A column is better ``low`` (a distance), ``zero`` (C_T: 0 is what unseen real music scores),
-``one`` (ratios to the held-out set) or ``ref`` (a descriptor whose held-out mean is the
-target; ranked by the distance between distributions stored beside it). Bold marks the best
-generative model per column; the three baselines are the scale, and the teacher-forced seed
-LSTM a diagnostic (it is fed real audio), so neither competes.
+A column is better ``low`` (a distance), ``high`` (an overlap, 1 = like held-out Bach), ``one``
+(ratios to the held-out set), ``ref`` (a descriptor whose held-out mean is the target; ranked
+by the distance between distributions stored beside it) or ``test`` (the copying test: a
+verdict, never ranked or bolded). Bold marks the best generative model per column; the three
+baselines are the scale, and the teacher-forced seed LSTM a diagnostic (it is fed real audio),
+so neither competes.
+
+The two headline numbers lead every table (``HEADLINE``); why these two is on the site's "Does
+the metric work?" page, from the validity panel.
 """
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from models.evaluate.suite import same_windows
 from models.io import atomic_path, read_json, write_text
 from models.registry import NOT_RANKED
 
@@ -21,23 +26,29 @@ from models.registry import NOT_RANKED
 class Column:
     key: str
     label: str
-    better: str          # low | zero | one | ref
+    better: str          # low | high | one | ref | test
     interval: bool = False
     digits: int = 2
 
     def score(self, row: dict) -> float:
         """Smaller is better, for ranking models on this column."""
+        if self.better == "test":
+            return math.inf
         v = row[f"{self.key}_distance"] if self.better == "ref" else row[self.key]
         if v is None or (isinstance(v, float) and math.isnan(v)):
             return math.inf
-        return {"low": v, "zero": abs(v), "one": abs(v - 1), "ref": v}[self.better]
+        return {"low": v, "high": -v, "one": abs(v - 1), "ref": v}[self.better]
 
     def value(self, row: dict) -> float:
         return row[f"{self.key}_mean"] if self.better == "ref" else row[self.key]
 
 
+REALISM = Column("fd", "audio realism: FD log-mel ↓", "low", True)
+MUSICALITY_OA = Column("musicality", "musicality: note overlap ↑", "high", True, 3)
+HEADLINE = (REALISM, MUSICALITY_OA)
 DISTRIBUTION = (
     Column("fd", "FD log-mel ↓", "low", True),
+    Column("fd_musicnn", "FD musicnn ↓", "low", True),
     Column("kd_logmel", "KD log-mel ↓", "low", True, 3),
     Column("kd_chroma", "KD chroma ↓", "low", True, 3),
     Column("kd_musicnn", "KD musicnn ↓", "low", True, 3),
@@ -45,14 +56,14 @@ DISTRIBUTION = (
     Column("ndb_js", "NDB JS ↓", "low", digits=3),
 )
 MEMORISATION = (
-    Column("c_t", "C_T (0 = like unseen music)", "zero"),
+    Column("c_t", "copying test (C_T, cells used)", "test"),
     Column("copy_rate", "copy rate ↓", "low"),
     Column("nn_ratio", "NN ratio (→1)", "one"),
     Column("diversity", "diversity (→1)", "one"),
     Column("self_nn", "|D|self (→1)", "one"),
 )
 MUSICALITY = (
-    Column("musicality", "descriptor distance ↓", "low"),
+    Column("descriptor_distance", "descriptor distance ↓", "low"),
     Column("pc_hist", "pitch-class hist. ↓", "low", digits=3),
     Column("key_clarity", "key clarity", "ref", True),
     Column("pc_entropy", "pc entropy (bits)", "ref", True),
@@ -66,10 +77,16 @@ NOTES = (
     Column("notes_in_scale", "in-scale ratio", "ref", True),
     Column("notes_note_rate", "notes/s", "ref", True, 1),
 )
-GROUPS = {"Distribution (against held-out Bach)": DISTRIBUTION,
+MGEVAL = tuple(Column(f"mg_{k}_oa", label, "high", digits=2) for k, label in (
+    ("pc_hist", "pitch classes"), ("pc_transition", "pc transitions"),
+    ("pitch_range", "pitch range"), ("interval_hist", "intervals"), ("ioi_hist", "onset gaps"),
+    ("note_count", "note count"), ("note_length_hist", "note lengths")))
+GROUPS = {"Headline: audio realism and musicality": HEADLINE,
+          "Distribution (against held-out Bach)": DISTRIBUTION,
           "Memorisation and diversity (log-mel clip embedding)": MEMORISATION,
           "Musicality descriptors (audio)": MUSICALITY,
-          "Note-level figures (basic-pitch transcription)": NOTES}
+          "Note-level figures (basic-pitch transcription)": NOTES,
+          "Musicality per note feature (overlap area, 1 = like held-out Bach)": MGEVAL}
 
 
 def scalar_fields(rows: list[dict]) -> list[str]:
@@ -82,13 +99,17 @@ def scalar_fields(rows: list[dict]) -> list[str]:
 def best(rows: list[dict], col: Column) -> str | None:
     """The generative model that scores best on ``col`` (None if there is none)."""
     contenders = [r for r in rows if r["model"] not in NOT_RANKED]
-    if not contenders:
+    if not contenders or col.better == "test":
         return None
     top = min(contenders, key=col.score)
     return top["model"] if math.isfinite(col.score(top)) else None
 
 
 def cell(row: dict, col: Column, bold: bool) -> str:
+    if col.better == "test":
+        ct = row["c_t"]
+        number = "" if math.isnan(ct) else f"C_T {ct:.1f}, "
+        return f"{row['verdict']} ({number}{row['cells_used']}/{row['cells']} cells)"
     v = col.value(row)
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "n/a"
@@ -98,8 +119,6 @@ def cell(row: dict, col: Column, bold: bool) -> str:
         lo = row[f"{col.key}_ci_low" if col.better == "ref" else f"{col.key}_low"]
         hi = row[f"{col.key}_ci_high" if col.better == "ref" else f"{col.key}_high"]
         text += f" [{lo:.{col.digits}f}, {hi:.{col.digits}f}]"
-    if col.key == "c_t":
-        text += f" ({row['verdict']})"
     return text
 
 
@@ -132,8 +151,10 @@ def all_tables(rows: list[dict]) -> str:
 
 
 def write_table(metric_paths, csv_path, md_path) -> list[dict]:
-    """One row per model (in the order given) as CSV (every scalar) and Markdown tables."""
+    """One row per model (in the order given) as CSV (every scalar) and Markdown tables.
+    Refuses rows measured on windows of different lengths or counts."""
     rows = [read_json(p) for p in metric_paths]
+    same_windows({r["model"]: r for r in rows})
     with atomic_path(csv_path) as tmp, open(tmp, "w", newline="") as fh:
         writer = csv.DictWriter(fh, scalar_fields(rows), extrasaction="ignore")
         writer.writeheader()

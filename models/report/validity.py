@@ -19,10 +19,15 @@ from scipy.stats import spearmanr  # noqa: E402
 
 from models.io import atomic_path, read_json  # noqa: E402
 from models.report.plots import _save  # noqa: E402
-from models.report.table import DISTRIBUTION, GROUPS, MUSICALITY  # noqa: E402
+from models.report.table import (DISTRIBUTION, GROUPS, HEADLINE, MUSICALITY,  # noqa: E402
+                                 REALISM)
 
-COLUMNS = [c for cols in GROUPS.values() for c in cols]
-CHARTED = (*DISTRIBUTION[:5], *MUSICALITY[:2])   # the chart's lines; the table has every column
+COLUMNS = []   # each metric once, under its first (headline) label; a verdict has no rho
+for _col in (c for cols in GROUPS.values() for c in cols if c.better != "test"):
+    if _col.key not in {c.key for c in COLUMNS}:
+        COLUMNS.append(_col)
+CHARTED = (*HEADLINE, *DISTRIBUTION[1:5], MUSICALITY[0])  # the chart's lines
+REALISM_CANDIDATES = DISTRIBUTION[:5]  # audio-only distances the realism headline is chosen from
 TRACKS = 0.9   # rho from which a metric is said to track a degradation
 
 
@@ -66,7 +71,7 @@ def plot_degradation(name: str, part: dict, path) -> None:
         s = np.array([col.score(r) for r in rows], float)
         span = np.nanmax(s) - np.nanmin(s) if np.isfinite(s).any() else 0
         y = (s - np.nanmin(s)) / span if span > 0 else np.zeros_like(s)
-        ax.plot(x, y, marker="o", ms=3, lw=1, label=col.label.replace(" ↓", ""))
+        ax.plot(x, y, marker="o", ms=3, lw=1, label=col.label.rstrip(" ↓↑"))
     ax.set_xticks(x, ["clean"] + [f"{r['strength']:g}" for r in rows[1:]], fontsize=7)
     ax.set_xlabel(part["label"], fontsize=7)
     ax.set_ylabel("score, scaled (1 = worst rung)", fontsize=7)
@@ -93,23 +98,50 @@ def _fmt(v: float) -> str:
     return "n/a" if math.isnan(v) else (f"**{v:+.2f}**" if v >= TRACKS else f"{v:+.2f}")
 
 
+def headline_lines(table: dict, names: list[str]) -> list[str]:
+    """Why the two headline numbers: their rho on every degradation, and how the realism
+    headline compares with the other audio distances (the smallest rho over degradations)."""
+    def worst(col):
+        values = [table[col.key][d] for d in names]
+        return min(values) if all(math.isfinite(v) for v in values) else math.nan
+
+    lines = ["## The headline numbers", ""]
+    for col in HEADLINE:
+        w = worst(col)
+        verdict = (f"tracks every degradation (smallest rho {w:+.2f})" if w >= TRACKS else
+                   f"does NOT track every degradation (smallest rho {w:+.2f}, below {TRACKS})"
+                   if math.isfinite(w) else "has no rho on some degradation")
+        lines.append(f"- **{col.label.rstrip(' ↓↑')}** {verdict}: " + ", ".join(
+            f"{d.replace('_', ' ')} {table[col.key][d]:+.2f}" for d in names) + ".")
+    ranked = sorted(REALISM_CANDIDATES, key=lambda c: -np.nan_to_num(worst(c), nan=-2))
+    lines += ["", "Audio realism candidates, by their smallest rho over the degradations: "
+              + ", ".join(f"{c.label.rstrip(' ↓')} {worst(c):+.2f}" for c in ranked) + ". "
+              + (f"The headline uses {REALISM.label.split(': ')[1].rstrip(' ↓')}, which the "
+                 "panel puts first." if ranked[0].key == REALISM.key else
+                 f"The headline uses {REALISM.label.split(': ')[1].rstrip(' ↓')}, chosen on "
+                 "the quick preset's panel; on this run the panel puts "
+                 f"{ranked[0].label.rstrip(' ↓')} first."), ""]
+    return lines
+
+
 def validity_page(panel: dict, generated: str, preset: str, chart_href) -> str:
     """The page; ``chart_href(degradation)`` is the chart's link from the page."""
     if not panel:
         return (generated + "# Does the metric work?\n\nThe validity panel is off in this run "
                 "(`validity.degradations` is empty).\n")
     table = rho_table(panel)
-    n = panel[next(iter(panel))]["rows"][0]["n_clips"]
+    n = panel[next(iter(panel))]["rows"][0]["n_windows"]
     names = list(panel)
     everywhere = [c.label for c in COLUMNS if all(table[c.key][d] >= TRACKS for d in names)]
     lines = [generated, "# Does the metric work?", "",
              f"A metric that hears music gets worse, step by step, as real music is spoiled. "
-             f"Here {n} held-out clips of real Bach (those `real_heldout` plays) are degraded "
+             f"Here {n} held-out windows of real Bach (those `real_heldout` plays) are degraded "
              f"{len(names)} ways at graded strengths, and every rung is measured by the whole "
              "suite against the same reference and training clips as the models "
              f"(**{preset}** preset). The table gives Spearman's rho between the rung (0 = "
              "clean) and each metric's score (for a descriptor, its distance to held-out "
              f"Bach): +1 means worse at every step; bold marks rho ≥ {TRACKS}.", ""]
+    lines += headline_lines(table, names) + ["## Every metric", ""]
     if everywhere:
         lines.append(f"Metrics that track every degradation (rho ≥ {TRACKS}): "
                      f"{', '.join(everywhere)}.")
@@ -133,11 +165,12 @@ def validity_page(panel: dict, generated: str, preset: str, chart_href) -> str:
         lines += [f"## {d.replace('_', ' ').capitalize()}", "",
                   f"Strength: {panel[d]['label']}.", "",
                   f"![{d}]({chart_href(d)})", "",
-                  "| rung | strength | FD log-mel | KD musicnn | descriptor distance | NDB/K |",
-                  "|---:|---|---:|---:|---:|---:|"]
+                  "| rung | strength | FD log-mel | musicality | FD musicnn | descriptor "
+                  "distance | copying test |", "|---:|---|---:|---:|---:|---:|---|"]
         for r in panel[d]["rows"]:
             strength = "clean" if r["strength"] is None else f"{r['strength']:g}"
-            lines.append(f"| {r['rung']} | {strength} | {r['fd']:.2f} | {r['kd_musicnn']:.3f} "
-                         f"| {r['musicality']:.3f} | {r['ndb_k']:.2f} |")
+            lines.append(f"| {r['rung']} | {strength} | {r['fd']:.2f} | {r['musicality']:.3f} "
+                         f"| {r['fd_musicnn']:.2f} | {r['descriptor_distance']:.3f} | "
+                         f"{r['verdict']} |")
         lines.append("")
     return "\n".join(lines)

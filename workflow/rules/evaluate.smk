@@ -54,8 +54,10 @@ rule model_features:
     output:
         features=f"{R}/metrics/features/{{model}}.npz",
     params:
-        eval=eval_params(),
+        eval=eval_params("seed"),
         sample_rate=config["sample_rate"],
+        window=config["clips"]["length"],  # every set is measured on windows this long,
+        n_windows=config["generate"]["n_clips"],  # this many of them (suite.windows)
     resources:
         mem_mb=3000,
     log:

@@ -49,11 +49,10 @@ rule plot_comparison:
         metrics=expand(rules.evaluate.output.metrics, model=MODELS),
         table=rules.metric_table.output.csv,
     output:
+        headline=f"{R}/plots/comparison/headline.png",
         distribution=f"{R}/plots/comparison/distribution.png",
         memorisation=f"{R}/plots/comparison/memorisation.png",
         musicality=f"{R}/plots/comparison/musicality.png",
-    params:
-        threshold=config["eval"]["copy_threshold"],
     log:
         f"{R}/logs/plots/comparison.log",
     benchmark:

@@ -18,6 +18,7 @@ rule site_pages:
         benchmark=rules.benchmark.output.csv,
         published=[str(p) for r in published_runs() for p in sorted(Path(r).rglob("*"))
                    if p.is_file()],
+        headline=rules.plot_comparison.output.headline,
         distribution=rules.plot_comparison.output.distribution,
         memorisation=rules.plot_comparison.output.memorisation,
         musicality=rules.plot_comparison.output.musicality,

@@ -10,6 +10,7 @@ from models.evaluate.suite import evaluate_model  # noqa: E402
 row = evaluate_model(snakemake.wildcards.model, snakemake.input.features,
                      snakemake.input.reference, snakemake.input.train, snakemake.output.metrics,
                      snakemake.params.eval)
-print(f"FD {row['fd']:.3f} [{row['fd_low']:.3f}, {row['fd_high']:.3f}]; KD log-mel "
-      f"{row['kd_logmel']:.4f}; NDB/K {row['ndb_k']:.2f}; C_T {row['c_t']:.2f} "
-      f"({row['verdict']})", file=sys.stderr)
+print(f"{row['n_windows']} windows of {row['window']} samples: FD {row['fd']:.3f} "
+      f"[{row['fd_low']:.3f}, {row['fd_high']:.3f}]; musicality {row['musicality']:.3f} "
+      f"[{row['musicality_low']:.3f}, {row['musicality_high']:.3f}]; copying test "
+      f"{row['verdict']} (C_T {row['c_t']:.2f}, {row['cells_used']} cells)", file=sys.stderr)

@@ -11,9 +11,10 @@ from models.evaluate import suite  # noqa: E402
 
 ev, sr, out = snakemake.params.eval, snakemake.params.sample_rate, snakemake.output.features
 if "samples" in snakemake.input.keys():
-    n = suite.write_model_features(snakemake.input.samples, out, ev, sr)
+    n = suite.write_model_features(snakemake.input.samples, out, ev, sr,
+                                   snakemake.params.window, snakemake.params.n_windows)
 elif "train" in snakemake.input.keys():
     n = suite.write_train_features(Path(snakemake.input.index).parent, out, ev, sr)
 else:
     n = suite.write_reference_features(Path(snakemake.input.index).parent, out, ev, sr)
-print(f"{out}: features of {n} clips", file=sys.stderr)
+print(f"{out}: features of {n} windows", file=sys.stderr)

@@ -5,5 +5,4 @@ start(snakemake)
 
 from models.report.comparison_plots import plot_all  # noqa: E402
 
-plot_all(snakemake.input.metrics, snakemake.input.table, snakemake.output,
-         snakemake.params.threshold)
+plot_all(snakemake.input.metrics, snakemake.input.table, snakemake.output)

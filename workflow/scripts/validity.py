@@ -13,5 +13,5 @@ rows = write_validity(snakemake.wildcards.degradation, Path(snakemake.input.inde
                       snakemake.params.eval, snakemake.params.sample_rate,
                       snakemake.params.n_clips, snakemake.params.seed)
 for row in rows:
-    print(f"rung {row['rung']} ({row['strength']}): FD {row['fd']:.2f}, KD musicnn "
-          f"{row['kd_musicnn']:.3f}, descriptor distance {row['musicality']:.3f}", file=sys.stderr)
+    print(f"rung {row['rung']} ({row['strength']}): FD {row['fd']:.2f}, FD musicnn "
+          f"{row['fd_musicnn']:.2f}, musicality {row['musicality']:.3f}", file=sys.stderr)
