@@ -43,6 +43,8 @@ def test_overlap_and_kl_of_equal_and_disjoint_samples():
     assert oa < 0.01 and kl > 5
     oa, _ = mgeval.overlap_kl(np.zeros(50), np.zeros(50))   # all equal: one narrow bump each
     assert oa == pytest.approx(1.0, abs=1e-6)
+    oa, kl = mgeval.overlap_kl(np.array([0.0, 100.0]), np.full(3, 50.0))  # kernel > grid
+    assert 0 < oa < 1 and np.isfinite(kl)
 
 
 def bach_like(rng):

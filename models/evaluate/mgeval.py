@@ -85,7 +85,8 @@ def _density(d: np.ndarray, grid: np.ndarray) -> np.ndarray:
     hist = np.histogram(d, bins=len(grid), range=(grid[0] - step / 2, grid[-1] + step / 2))[0]
     half = int(np.ceil(4 * h / step))
     x = np.arange(-half, half + 1) * step
-    p = np.convolve(hist.astype(float), np.exp(-0.5 * (x / h) ** 2), mode="same")
+    full = np.convolve(hist.astype(float), np.exp(-0.5 * (x / h) ** 2))  # any kernel width
+    p = full[half:half + len(grid)]
     return p / (p.sum() * step)
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from models.data import clips as clipdata
 from models.audio import read_wav
+from models.data import clips as clipdata
 from models.evaluate import descriptors, embeddings, memorisation, metrics, mgeval, pretrained
 from models.io import atomic_path, write_json
 from models.registry import load_samples
