@@ -42,7 +42,8 @@ def rho(rows: list[dict], col) -> float:
     scores = [col.score(r) for r in rows]
     if not all(math.isfinite(s) for s in scores) or len(set(scores)) < 2:
         return math.nan
-    return float(spearmanr([r["rung"] for r in rows], scores).statistic)
+    # rounded: with five rungs rho is a multiple of 0.05 or so, and 0.9 must not read 0.8999...
+    return round(float(spearmanr([r["rung"] for r in rows], scores).statistic), 9)
 
 
 def rho_table(panel: dict) -> dict[str, dict[str, float]]:
