@@ -66,8 +66,8 @@ def frechet(mu1, cov1, mu2, cov2) -> float:
 
     tr((S1 S2)^(1/2)) is the sum of the square roots of the eigenvalues of S1 S2, which equal
     those of the symmetric A S2 A with A = S1^(1/2); symmetric eigensolvers give them (round-off
-    below 0 clipped): the number scipy's matrix square root gives, twenty times faster at 200
-    dimensions."""
+    below 0 clipped): the number scipy's matrix square root gives, about three times faster at
+    200 dimensions (measured on 2 cores, 2026-11-30)."""
     diff = mu1 - mu2
     w, v = np.linalg.eigh(cov1)
     a = (v * np.sqrt(np.clip(w, 0, None))) @ v.T

@@ -47,23 +47,34 @@ def windows(clips: np.ndarray, length: int, n: int | None, seed: int) -> np.ndar
     return cut[np.sort(np.random.default_rng(seed).choice(len(cut), n, replace=False))]
 
 
+def _headline_part(clips: np.ndarray, mel: list, notes: list) -> dict:
+    """What the two headline numbers read: window size and count, log-mel frame statistics
+    and the transcribed notes' MGEval features."""
+    out = {"window": np.array(clips.shape[1]), "n_windows": np.array(len(clips))}
+    out.update({f"frames_{k}": v for k, v in embeddings.frame_stats(mel).items()})
+    out.update({f"mg_{k}": v for k, v in mgeval.set_features(notes).items()})
+    return out
+
+
+def headline_features(clips: np.ndarray, ev: dict, sr: int) -> dict:
+    """Only what the headline numbers need (long-form windows are measured by those alone)."""
+    mel = [embeddings.logmel_frames(c, sr=sr, **_mel(ev)) for c in clips]
+    return _headline_part(clips, mel, pretrained.transcribe(clips, sr))
+
+
 def set_features(clips: np.ndarray, ev: dict, sr: int) -> dict:
     """{name: array} of a set of windows (float32, (n, samples)): see embeddings.py, mgeval.py."""
     power = [embeddings.mel_power(c, sr=sr, **_mel(ev)) for c in clips]
-    mel = [np.log(p + embeddings.EPS) for p in power]
     chroma = [embeddings.chroma_frames(c, hop=ev["hop"], sr=sr) for c in clips]
     profiles = embeddings.pitch_class_profile(chroma)
-    out = {"window": np.array(clips.shape[1]), "n_windows": np.array(len(clips))}
-    out.update({f"frames_{k}": v for k, v in embeddings.frame_stats(mel).items()})
+    notes = pretrained.transcribe(clips, sr)
+    out = _headline_part(clips, [np.log(p + embeddings.EPS) for p in power], notes)
     out.update(logmel=np.stack([embeddings.clip_embedding(p) for p in power]), chroma=profiles,
                musicnn=pretrained.musicnn_embed(clips, sr))
     out.update({f"desc_{k}": v for k, v in
                 descriptors.set_descriptors(clips, profiles, ev["hop"], sr).items()})
-    duration = clips.shape[1] / sr
-    notes = pretrained.transcribe(clips, sr)
-    figures = [pretrained.note_figures(n, duration) for n in notes]
+    figures = [pretrained.note_figures(n, clips.shape[1] / sr) for n in notes]
     out.update({f"notes_{k}": np.array([f[k] for f in figures], float) for k in NOTE_FIGURES})
-    out.update({f"mg_{k}": v for k, v in mgeval.set_features(notes).items()})
     return out
 
 
@@ -123,7 +134,7 @@ def write_model_features(samples_dir, out_path, ev: dict, sr: int, window: int,
         cut = np.concatenate([windows(p[None], window, None, ev["seed"]) for p in pieces])
         if len(cut) > n_windows:
             cut = windows(cut, window, n_windows, ev["seed"])
-        feats.update({f"long_{k}": v for k, v in set_features(cut, ev, sr).items()})
+        feats.update({f"long_{k}": v for k, v in headline_features(cut, ev, sr).items()})
     save_features(out_path, feats)
     return len(feats["logmel"])
 
@@ -185,10 +196,9 @@ def compare_sets(gen: dict, ref: dict, train: dict, ev: dict) -> tuple[dict, dic
     if int(gen["window"]) != int(ref["window"]):
         raise ValueError(f"windows of {int(gen['window'])} samples measured against reference "
                          f"windows of {int(ref['window'])}")
-    gen_frames = {k[7:]: v for k, v in gen.items() if k.startswith("frames_")}
     row = {"n_clips": len(gen["logmel"]), "window": int(gen["window"]),
            "n_windows": int(gen["n_windows"]), "n_reference": len(ref["logmel"]),
-           "n_train": len(train["logmel"]), "frames": int(gen_frames["count"].sum())}
+           "n_train": len(train["logmel"]), "frames": int(gen["frames_count"].sum())}
     row.update(headline(gen, ref, rounds, seed))
     if "long_window" in gen:  # long-form pieces, windowed: the two headline numbers
         long = {k[5:]: v for k, v in gen.items() if k.startswith("long_")}

@@ -2,6 +2,8 @@
 whose sentences are filled from the numbers (nothing on the page is typed in by hand)."""
 from __future__ import annotations
 
+import math
+
 from models.registry import NOT_RANKED
 from models.report.table import (DISTRIBUTION, GROUPS, HEADLINE, MUSICALITY, all_tables, best,
                                  markdown_table)
@@ -121,7 +123,7 @@ def ranking(rows: list[dict]) -> list[tuple[str, float]]:
 def long_form_lines(rows: list[dict], seams: dict) -> list[str]:
     """The long-form pieces: their windows' two headline numbers (every model that makes them)
     and the seam figures of the models that join clips (the GANs)."""
-    long = [r for r in rows if "long_fd" in r and r["long_fd"] == r["long_fd"]]
+    long = [r for r in rows if not math.isnan(r.get("long_fd", math.nan))]  # CSV: NaN if none
     lines = []
     if long:
         n = long[0]["long_n_windows"]
