@@ -126,11 +126,11 @@ def long_form_lines(rows: list[dict], seams: dict) -> list[str]:
     long = [r for r in rows if not math.isnan(r.get("long_fd", math.nan))]  # CSV: NaN if none
     lines = []
     if long:
-        n = long[0]["long_n_windows"]
         lines += ["", "## Long-form pieces", "",
                   f"The long-form pieces, cut into the same {long[0]['window']:,}-sample windows "
-                  f"as every clip ({n} windows per model at most), measured by the two headline "
-                  "numbers against the same held-out reference windows:", "",
+                  "as every clip (all of them, or as many as the clips' windows if there are "
+                  "more), measured by the two headline numbers against the same held-out "
+                  "reference windows:", "",
                   "| model | windows | audio realism (FD log-mel) | musicality (note overlap) |",
                   "|---|---:|---:|---:|"]
         lines += [f"| {r['model']} | {r['long_n_windows']} | {_fmt(r, 'long_fd')} | "
