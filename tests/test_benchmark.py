@@ -15,14 +15,15 @@ from models.train.loop import fit_resumable
 def test_flops_of_dense_conv_and_recurrent_layers_match_hand_counts():
     x = keras.Input((10, 8))
     h = keras.layers.Dense(16)(x)                                   # 10 positions x 8 x 16
-    h = keras.layers.Conv1D(4, 3, padding="same")(h)                # 10 x 3 taps x 16 x 4
+    h = keras.layers.Conv1D(4, 3, padding="same")(h)                # (10 x 3 - 2) taps x 16 x 4
     h = keras.layers.LSTM(5, return_sequences=True)(h)              # 10 x 4 gates x 5 x (4 + 5)
     h = keras.layers.RNN(keras.layers.SimpleRNNCell(3))(h)          # 10 x 3 x (5 + 3)
     model = keras.Model(x, h)
     counts = [flops.layer_flops(layer) for layer in model.layers]
-    assert counts == [0, 2 * 10 * 8 * 16, 2 * 10 * 3 * 16 * 4, 2 * 10 * 4 * 5 * 9,
+    assert counts == [0, 2 * 10 * 8 * 16, 2 * 28 * 16 * 4, 2 * 10 * 4 * 5 * 9,
                       2 * 10 * 3 * 8]
-    assert flops.supervised_step_flops(model, 7) == 3 * 7 * sum(counts)
+    # no input gradient for the layer that reads the data
+    assert flops.supervised_step_flops(model, 7) == 7 * (3 * sum(counts) - counts[1])
 
 
 def test_variable_length_input_needs_timesteps():
@@ -39,9 +40,9 @@ def test_gan_step_counts_critic_updates_and_generator_update():
     g = keras.Model(z, keras.layers.Dense(3)(z))
     x = keras.Input((3,))
     c = keras.Model(x, keras.layers.Dense(1)(x))
-    gf, cf = 2 * 2 * 3, 2 * 3 * 1
-    assert flops.gan_step_flops(g, c, batch=4, n_critic=5) == 4 * (5 * (gf + 15 * cf)
-                                                                   + 3 * gf + 3 * cf)
+    gf, cf = 2 * 2 * 3, 2 * 3 * 1  # each network's one layer reads its input
+    assert flops.gan_step_flops(g, c, batch=4, n_critic=5) == 4 * (5 * (gf + 10 * cf - 2 * cf)
+                                                                   + 3 * gf - gf + 2 * cf)
 
 
 def write_curves(path, seconds):

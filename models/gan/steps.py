@@ -131,7 +131,10 @@ def jax_split_batch(x):
 
 
 def jax_train_step(model, state, data):
-    """Stateless: state = (trainable, non_trainable, optimizer, metrics) variable values."""
+    """Stateless: state = (trainable, non_trainable, optimizer, metrics) variable values.
+
+    The critic updates are one ``lax.scan`` over the real batches (``model.unroll_critic``
+    unrolls it, for XLA's cost analysis, which counts a loop's body once)."""
     import jax
 
     tv, ntv, ov, mv = state
@@ -149,9 +152,10 @@ def jax_train_step(model, state, data):
             return out, scope.get_current_value(model.seed_generator.state)
 
     reals = _reals(data)
-    for i in range(model.n_critic):
-        real = reals[i]
-        batch = real.shape[0]
+    batch = reals.shape[1]
+
+    def critic_update(carry, real):
+        d_tv, d_ntv, d_ov, g_ntv, seed = carry
         (z, eps), seed = draw(seed, lambda: (model.sample_latent(batch), model.sample_eps(batch)))
         z, eps = jax_split_batch(z), jax_split_batch(eps)
         fake, g_ntv = generator.stateless_call(g_tv, g_ntv, z, training=True)
@@ -168,6 +172,13 @@ def jax_train_step(model, state, data):
         (d_loss, (d_ntv, wd, gp)), grads = jax.value_and_grad(d_loss_fn, has_aux=True)(d_tv,
                                                                                        d_ntv)
         d_tv, d_ov = model.d_optimizer.stateless_apply(d_ov, grads, d_tv)
+        return (d_tv, d_ntv, d_ov, g_ntv, seed), (d_loss, wd, gp)
+
+    # One traced critic update, run n_critic times: XLA compiles its convolutions once.
+    (d_tv, d_ntv, d_ov, g_ntv, seed), history = jax.lax.scan(
+        critic_update, (d_tv, d_ntv, d_ov, g_ntv, seed), reals[:model.n_critic],
+        unroll=model.unroll_critic)
+    d_loss, wd, gp = (h[-1] for h in history)
 
     z, seed = draw(seed, lambda: model.sample_latent(batch))
     z = jax_split_batch(z)

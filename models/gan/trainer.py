@@ -48,6 +48,8 @@ class WGANGP(keras.Model):
     updates per generator update; penalty weight ``gp_weight``.
     """
 
+    unroll_critic = 1  # JAX: the critic updates' scan unrolled by this factor (True: fully)
+
     def __init__(self, generator, critic, latent_dim=100, n_critic=5, gp_weight=10.0, seed=0,
                  **kwargs):
         super().__init__(**kwargs)

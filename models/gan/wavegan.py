@@ -6,12 +6,15 @@ five Conv1DTranspose(kernel 25, stride 4, same):  (64, 8d) (256, 4d) (1024, 2d) 
 layer: ... (16384, d) -> (32768 | 65536, 1) with stride 2 | 4.
 Critic: the mirror image with Conv1D(25, stride 4), LeakyReLU(0.2), phase shuffle after every
 convolution but the last, then Flatten -> Dense 1. No batch normalisation (WGAN-GP).
+The strided convolutions are Keras's layers computed as stride-1 convolutions
+(models/gan/conv.py): the same weights and outputs, and no input-dilated convolution for XLA.
 """
 from __future__ import annotations
 
 import keras
 from keras import layers
 
+from models.gan.conv import PolyphaseConv1DTranspose, SpaceToDepthConv1D
 from models.gan.layers import PhaseShuffle
 
 KERNEL = 25
@@ -29,8 +32,11 @@ def _ladder(slice_len: int, d: int) -> tuple[int, list[tuple[int, int]]]:
 
 
 def build_generator(d: int = 64, slice_len: int = 16384, latent_dim: int = 100,
-                    upsample: str = "zeros") -> keras.Model:
-    """z (batch, latent_dim) -> audio (batch, slice_len, 1) in [-1, 1]."""
+                    upsample: str = "zeros", keras_conv: bool = False) -> keras.Model:
+    """z (batch, latent_dim) -> audio (batch, slice_len, 1) in [-1, 1]. ``keras_conv``: Keras's
+    own strided layers, as XLA lowers them with input dilation (for the tests and the
+    benchmark's "before")."""
+    conv_t = layers.Conv1DTranspose if keras_conv else PolyphaseConv1DTranspose
     first, ladder = _ladder(slice_len, d)
     z = keras.Input((latent_dim,), name="z")
     x = layers.Dense(16 * first, name="project")(z)
@@ -40,8 +46,7 @@ def build_generator(d: int = 64, slice_len: int = 16384, latent_dim: int = 100,
         last = i == len(ladder) - 1
         activation = "tanh" if last else "relu"
         if upsample == "zeros":  # transposed convolution: zero-stuffing, the paper's default
-            x = layers.Conv1DTranspose(channels, KERNEL, strides=stride, padding="same",
-                                       name=f"upconv_{i}")(x)
+            x = conv_t(channels, KERNEL, strides=stride, padding="same", name=f"upconv_{i}")(x)
         elif upsample == "nn":   # nearest-neighbour resize, then a stride-1 convolution
             x = layers.UpSampling1D(stride)(x)
             x = layers.Conv1D(channels, KERNEL, padding="same", name=f"upconv_{i}")(x)
@@ -52,15 +57,16 @@ def build_generator(d: int = 64, slice_len: int = 16384, latent_dim: int = 100,
 
 
 def build_critic(d: int = 64, slice_len: int = 16384, phase_shuffle: int = 2,
-                 seed: int | None = None) -> keras.Model:
+                 seed: int | None = None, keras_conv: bool = False) -> keras.Model:
     """audio (batch, slice_len, 1) -> score (batch, 1), float32."""
+    conv = layers.Conv1D if keras_conv else SpaceToDepthConv1D
     first, ladder = _ladder(slice_len, d)
     channels = [c for c, _ in reversed(ladder[:-1])] + [first]           # d, 2d, ..., 16d|32d
     strides = [s for _, s in reversed(ladder)]
     x_in = keras.Input((slice_len, 1), name="audio")
     x = x_in
     for i, (ch, stride) in enumerate(zip(channels, strides)):
-        x = layers.Conv1D(ch, KERNEL, strides=stride, padding="same", name=f"conv_{i}")(x)
+        x = conv(ch, KERNEL, strides=stride, padding="same", name=f"conv_{i}")(x)
         x = layers.LeakyReLU(0.2)(x)
         if i < len(channels) - 1 and phase_shuffle:
             x = PhaseShuffle(phase_shuffle, seed=None if seed is None else seed + i,

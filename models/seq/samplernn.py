@@ -24,7 +24,9 @@ from models.seq import mulaw
 
 
 def build_model(frame: int = 16, units: int = 256, hidden: int = 128, embedding: int = 16,
-                cell: str = "lstm", chunk: int = 1024):
+                cell: str = "lstm", chunk: int = 1024, unroll: bool = False):
+    """The teacher-forced network; ``unroll`` unrolls the frame tier's recurrence (the same
+    weights; XLA's cost analysis counts a loop's body once, so the FLOP test unrolls it)."""
     import keras
     from keras import layers
 
@@ -36,7 +38,7 @@ def build_model(frame: int = 16, units: int = 256, hidden: int = 128, embedding:
     cells = {"lstm": layers.LSTMCell, "rnn": layers.SimpleRNNCell}
     if cell not in cells:
         raise ValueError(f"cell must be one of {sorted(cells)}, got {cell!r}")
-    h = layers.RNN(cells[cell](units), return_sequences=True, name="frame_rnn")(h)
+    h = layers.RNN(cells[cell](units), return_sequences=True, unroll=unroll, name="frame_rnn")(h)
     cond = layers.Dense(frame * hidden, name="frame_out")(h)               # (b, T/F, F*S)
     cond = layers.Reshape((chunk, hidden))(cond)                           # (b, T, S)
     e = layers.Embedding(mulaw.LEVELS, embedding, name="embed")(history)   # (b, T+F-1, E)
