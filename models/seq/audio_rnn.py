@@ -50,13 +50,13 @@ class AudioLSTM:
             return samplernn.chunk_inputs(mulaw.encode(audio[0]), frame)
 
         began = time.perf_counter()
-        start, reached = fit_resumable(
+        start, reached, compile_s = fit_resumable(
             model, lambda first: step_dataset(sampler, batches, mcfg["seed"], 1, mcfg["batch"],
                                               mcfg["log_every"], first),
             self.name, mcfg, state_dir, ("loss",))
         write_checkpoint(model, ckpt_dir, state_dir, mcfg, "weights.npz")
         return {"steps": reached, "resumed_from": start, "backend": keras.backend.backend(),
-                "fit_s": time.perf_counter() - began,
+                "fit_s": time.perf_counter() - began, "compile_s": compile_s,
                 "parameters": {"network": model.count_params()}, "batch": mcfg["batch"],
                 "flops_per_step": flops.supervised_step_flops(model, mcfg["batch"])}
 

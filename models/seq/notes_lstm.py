@@ -147,14 +147,14 @@ class NotesLSTM:
         compile_supervised(model, mcfg,
                            keras.losses.SparseCategoricalCrossentropy(from_logits=True))
         began = time.perf_counter()
-        start, reached = fit_resumable(
+        start, reached, compile_s = fit_resumable(
             model, lambda first: _windows(stream, window, mcfg["batch"], mcfg["seed"],
                                           mcfg["log_every"], first),
             self.name, mcfg, state_dir, ("loss",))
         write_checkpoint(model, ckpt_dir, state_dir, mcfg, "weights.npz")
         print(f"trained on {len(stream)} tokens", file=sys.stderr)
         return {"steps": reached, "resumed_from": start, "backend": keras.backend.backend(),
-                "fit_s": time.perf_counter() - began, "parameters": {
+                "fit_s": time.perf_counter() - began, "compile_s": compile_s, "parameters": {
                     "network": model.count_params()}, "train_tokens": int(len(stream)),
                 "batch": mcfg["batch"],
                 "flops_per_step": flops.supervised_step_flops(model, mcfg["batch"], window)}

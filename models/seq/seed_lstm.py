@@ -122,13 +122,14 @@ class SeedLSTM:
         compile_supervised(model, mcfg, "mse")
         sampler = SliceSampler(Path(data_dir) / "manifest.csv", LOOK_BACK + 1)
         began = time.perf_counter()
-        start, reached = fit_resumable(
+        start, reached, compile_s = fit_resumable(
             model, lambda first: step_dataset(sampler, lambda a: windows(a[0]), mcfg["seed"], 1,
                                               mcfg["batch"], mcfg["log_every"], first),
             self.name, mcfg, state_dir, ("loss",))
         write_checkpoint(model, ckpt_dir, state_dir, mcfg, "weights.npz")
         return {"steps": reached, "resumed_from": start, "backend": keras.backend.backend(),
-                "fit_s": time.perf_counter() - began, "clips_dir": str(Path(data_dir) / "clips"),
+                "fit_s": time.perf_counter() - began, "compile_s": compile_s,
+                "clips_dir": str(Path(data_dir) / "clips"),
                 "parameters": {"network": model.count_params()}, "batch": mcfg["batch"],
                 "flops_per_step": flops.supervised_step_flops(model, mcfg["batch"])}
 

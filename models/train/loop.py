@@ -24,6 +24,21 @@ def use_jit(setting) -> bool:
     return False  # torch.compile of a GAN step is slow to start and fragile; eager is fine
 
 
+def enable_compile_cache(cache_dir) -> None:
+    """On JAX, keep compiled XLA programs in ``cache_dir`` (results/<preset>/cache/xla): a rerun,
+    a resumed run or the next preset with the same shapes loads them instead of compiling.
+    Nothing to do on the other backends."""
+    import keras
+
+    if keras.backend.backend() != "jax":
+        return
+    import jax
+
+    Path(cache_dir).mkdir(parents=True, exist_ok=True)
+    jax.config.update("jax_compilation_cache_dir", str(cache_dir))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+
+
 def device_name() -> str:
     """The accelerator Keras trains on ('NVIDIA H100 80GB HBM3'), or the CPU's description."""
     import platform
@@ -65,8 +80,9 @@ def run_callbacks(trainer, state_dir: Path, start_step: int, log_every: int, ckp
     """Callbacks of a resumable fit() whose epochs are ``log_every`` steps: a row of the logged
     ``fields`` per epoch in ``state_dir/curves.csv`` (rows after ``start_step`` dropped first),
     the training state every ``ckpt_every`` steps, and TensorBoard where it is installed.
-    With ``max_minutes``, training stops at the first epoch end past that wall time; the
-    first callback's ``reached`` is the last step trained."""
+    With ``max_minutes``, training stops at the first epoch end past that wall time, counted
+    from the end of the first step (compilation is not training); the first callback's
+    ``reached`` is the last step trained and its ``compile_s`` the first step's seconds."""
     import keras
 
     from models.train import checkpoint
@@ -83,6 +99,13 @@ def run_callbacks(trainer, state_dir: Path, start_step: int, log_every: int, ckp
 
     class Curves(keras.callbacks.Callback):
         reached = start_step
+        compile_s = None
+
+        def on_train_batch_end(self, batch, logs=None):
+            nonlocal began
+            if self.compile_s is None:  # the first step: tracing, compiling, one step
+                self.compile_s = time.perf_counter() - began
+                began = time.perf_counter()
 
         def on_epoch_begin(self, epoch, logs=None):
             self.start = time.perf_counter()
@@ -109,11 +132,21 @@ def run_callbacks(trainer, state_dir: Path, start_step: int, log_every: int, ckp
     return callbacks
 
 
+def check_steps(name: str, mcfg: dict) -> tuple[int, int, int]:
+    """(steps, log_every, checkpoint_every) of a model's config, checked to fit together."""
+    steps, log_every, ckpt_every = mcfg["steps"], mcfg["log_every"], mcfg["checkpoint_every"]
+    if steps % log_every or ckpt_every % log_every:
+        raise ValueError(f"config key {name}: steps ({steps}) and checkpoint_every "
+                         f"({ckpt_every}) must be multiples of log_every ({log_every})")
+    return steps, log_every, ckpt_every
+
+
 def fit_resumable(trainer, make_data, name: str, mcfg: dict, state_dir, fields: tuple
-                  ) -> tuple[int, int]:
+                  ) -> tuple[int, int, float | None]:
     """fit() ``trainer`` to ``mcfg["steps"]`` steps, resuming from ``state_dir`` when its saved
     state comes from the same settings; returns (the step it started from, the step reached:
-    ``steps`` unless ``mcfg["max_minutes"]`` stopped it earlier).
+    ``steps`` unless ``mcfg["max_minutes"]`` stopped it earlier, the seconds of the first step:
+    compilation and one step; None when nothing was left to train).
 
     ``make_data(first_epoch)`` gives the PyDataset of batches from that epoch on; one epoch is
     ``log_every`` steps, the state is saved every ``checkpoint_every`` steps and at the end.
@@ -122,24 +155,21 @@ def fit_resumable(trainer, make_data, name: str, mcfg: dict, state_dir, fields: 
 
     from models.train import checkpoint
 
-    steps, log_every, ckpt_every = mcfg["steps"], mcfg["log_every"], mcfg["checkpoint_every"]
-    if steps % log_every or ckpt_every % log_every:
-        raise ValueError(f"config key {name}: steps ({steps}) and checkpoint_every "
-                         f"({ckpt_every}) must be multiples of log_every ({log_every})")
+    steps, log_every, ckpt_every = check_steps(name, mcfg)
     state_dir = Path(state_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
     sig = checkpoint.signature(mcfg, {"model": name, "backend": keras.backend.backend()})
     start = checkpoint.load(trainer, state_dir, sig)
-    reached = start
+    reached, compile_s = start, None
     if start < steps:
         callbacks = run_callbacks(trainer, state_dir, start, log_every, ckpt_every, sig, fields,
                                   mcfg.get("max_minutes"))
         trainer.fit(make_data(start // log_every), epochs=steps // log_every,
                     initial_epoch=start // log_every, verbose=2, callbacks=callbacks)
-        reached = callbacks[0].reached
+        reached, compile_s = callbacks[0].reached, callbacks[0].compile_s
         if reached % ckpt_every:
             checkpoint.save(trainer, state_dir, reached, sig)
-    return start, reached
+    return start, reached, compile_s
 
 
 def save_weights(model, path) -> None:

@@ -15,6 +15,7 @@ rule train:
     params:
         cfg=model_config,
         state_dir=f"{R}/models/{{model}}/state",
+        cache_dir=f"{R}/cache/xla",
     threads: config["compute"]["train_threads"] or workflow.cores
     resources:
         gpu=model_gpus,
