@@ -104,12 +104,12 @@ print(json.dumps(meta))
 """
 
 
-def run_training(tmp_path, name, steps, data, wait=True):
+def run_training(tmp_path, name, steps, data, wait=True, backend="tensorflow"):
     code = TRAIN.format(root=str(ROOT), steps=steps, data=str(data),
                         ckpt=str(tmp_path / name / "checkpoint"), state=str(tmp_path / name / "state"))
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "KERAS_BACKEND": "tensorflow"})
+                            env={**os.environ, "KERAS_BACKEND": backend})
     if not wait:
         return proc
     out, err = proc.communicate(timeout=600)
@@ -122,11 +122,12 @@ def generator_weights(tmp_path, name):
         return [z[k] for k in sorted(z.files, key=lambda k: int(k.split("_")[1]))]
 
 
-def test_resume_after_kill_matches_an_uninterrupted_run(tmp_path):
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])  # JAX: data on the device
+def test_resume_after_kill_matches_an_uninterrupted_run(tmp_path, backend):
     from models.train.checkpoint import saved_step
 
     data = make_data_dir(tmp_path / "data", seconds=3.2, length=16384)
-    proc = run_training(tmp_path, "killed", 10_000, data, wait=False)
+    proc = run_training(tmp_path, "killed", 10_000, data, wait=False, backend=backend)
     state = tmp_path / "killed" / "state"
     deadline = time.time() + 300
     while (saved_step(state) or 0) < 2 and time.time() < deadline and proc.poll() is None:
@@ -136,9 +137,10 @@ def test_resume_after_kill_matches_an_uninterrupted_run(tmp_path):
     step = saved_step(state)
     assert step and step >= 2, proc.stderr.read()[-3000:]
     target = step + 3
-    resumed = run_training(tmp_path, "killed", target, data)
+    resumed = run_training(tmp_path, "killed", target, data, backend=backend)
     assert (resumed["resumed_from"], resumed["steps"]) == (step, target)
-    plain = run_training(tmp_path, "plain", target, data)
+    assert resumed["compile_s"] > 0
+    plain = run_training(tmp_path, "plain", target, data, backend=backend)
     assert plain["resumed_from"] == 0
     for a, b in zip(generator_weights(tmp_path, "killed"), generator_weights(tmp_path, "plain")):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

@@ -76,15 +76,25 @@ def _window(frame: int) -> np.ndarray:
     return 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(frame) / frame)   # periodic Hann
 
 
-def stft(audio: np.ndarray, frame: int = 1024) -> np.ndarray:
-    """(batch, samples) -> complex (batch, samples / hop, frame / 2 + 1), front-padded."""
+def frames_of(padded, frame: int, hop: int, xp=np):
+    """(batch, (n + frame/hop - 1) * hop) -> (batch, n, frame): overlapping frames, hop a
+    divisor of frame, from static slices (no gather: the same code runs on the device)."""
+    per = frame // hop
+    blocks = xp.reshape(padded, (padded.shape[0], -1, hop))
+    n = blocks.shape[1] - per + 1
+    return xp.concatenate([blocks[:, i:i + n] for i in range(per)], axis=-1)
+
+
+def stft(audio, frame: int = 1024, xp=np):
+    """(batch, samples) -> complex (batch, samples / hop, frame / 2 + 1), front-padded. ``xp``:
+    numpy (float64) or jax.numpy (float32, on the device)."""
     hop = frame // 4
-    audio = np.asarray(audio, np.float64)
+    audio = xp.asarray(audio, np.float64 if xp is np else np.float32)
     if audio.shape[-1] % hop:
         raise ValueError(f"clip length {audio.shape[-1]} is not a multiple of the hop {hop}")
-    padded = np.pad(audio, [(0, 0), (frame - hop, 0)])
-    frames = np.lib.stride_tricks.sliding_window_view(padded, frame, axis=1)[:, ::hop]
-    return np.fft.rfft(frames * _window(frame), axis=-1) * (2.0 / frame)
+    padded = xp.pad(audio, [(0, 0), (frame - hop, 0)])
+    frames = frames_of(padded, frame, hop, xp)
+    return xp.fft.rfft(frames * _window(frame).astype(audio.dtype), axis=-1) * (2.0 / frame)
 
 
 def _frame_dc(audio: np.ndarray, frame: int) -> np.ndarray:
@@ -167,20 +177,20 @@ def mel_inverse(frame: int = 1024) -> np.ndarray:
 
 # --- images <-> audio -------------------------------------------------------------------------
 
-def features(audio: np.ndarray, frame: int = 1024, mel: bool = True) -> np.ndarray:
+def features(audio, frame: int = 1024, mel: bool = True, xp=np):
     """(batch, samples) in [-1, 1] -> float32 (batch, samples / hop, frame / 2, 2) in [-1, 1]:
     normalised log magnitude and instantaneous frequency, on mel bins when ``mel``.
     samples must be a multiple of the hop; 65536 gives 256 x 512 (frame 1024) or
-    128 x 1024 (frame 2048)."""
-    spec = stft(audio, frame)[:, :, 1:]                                # DC dropped
-    logmag = np.log(np.abs(spec) + LOG_EPS)
+    128 x 1024 (frame 2048). ``xp``: numpy, or jax.numpy to compute them on the device."""
+    spec = stft(audio, frame, xp)[:, :, 1:]                            # DC dropped
+    logmag = xp.log(xp.abs(spec) + LOG_EPS)
     mag = 2.0 * (logmag - LOG_LO) / (LOG_HI - LOG_LO) - 1.0
-    phase = np.angle(spec)
-    step = np.diff(phase, axis=1, prepend=0.0)                         # frame 0: its phase
-    freq = (np.mod(step + np.pi, 2 * np.pi) - np.pi) / np.pi           # [-1, 1)
-    image = np.stack([mag, freq], axis=-1)
+    phase = xp.angle(spec)
+    step = xp.diff(phase, axis=1, prepend=xp.zeros_like(phase[:, :1]))  # frame 0: its phase
+    freq = (xp.mod(step + np.pi, 2 * np.pi) - np.pi) / np.pi           # [-1, 1)
+    image = xp.stack([mag, freq], axis=-1)
     if mel:
-        image = np.einsum("bfkc,mk->bfmc", image, mel_matrix(frame), optimize=True)
+        image = xp.einsum("bfkc,mk->bfmc", image, mel_matrix(frame).astype(image.dtype))
     return image.astype(np.float32)      # bounded by construction: no clipping needed
 
 

@@ -49,6 +49,10 @@ class GanModel:
         """(..., slice_len) audio -> the critic's input layout."""
         return audio[..., None]
 
+    def device_to_critic(self, audio, aux: dict):
+        """``to_critic`` in jax.numpy, inside the compiled step (models/gan/device.py)."""
+        return audio[..., None]
+
     def to_audio(self, generated: np.ndarray, aux: dict) -> np.ndarray:
         """Generator output -> (batch, slice_len) audio."""
         return generated[..., 0]
@@ -77,14 +81,22 @@ class GanModel:
                         jit_compile=use_jit(mcfg["jit_compile"]))
         sampler = SliceSampler(Path(data_dir) / "manifest.csv", self.length(mcfg))
         began = time.perf_counter()
-        start, reached = fit_resumable(
-            trainer, lambda first: step_dataset(sampler, lambda a: self.to_critic(a, aux),
-                                                mcfg["seed"], mcfg["n_critic"], mcfg["batch"],
-                                                mcfg["log_every"], first),
-            self.name, mcfg, state_dir, CURVE_FIELDS)
+        if keras.backend.backend() == "jax":  # batches drawn on the device, in the step
+            from models.gan import device
+
+            start, reached, compile_s = device.fit_on_device(
+                trainer, device.DeviceSlices(sampler), lambda a: self.device_to_critic(a, aux),
+                self.name, mcfg, state_dir, CURVE_FIELDS)
+        else:
+            start, reached, compile_s = fit_resumable(
+                trainer, lambda first: step_dataset(sampler, lambda a: self.to_critic(a, aux),
+                                                    mcfg["seed"], mcfg["n_critic"],
+                                                    mcfg["batch"], mcfg["log_every"], first),
+                self.name, mcfg, state_dir, CURVE_FIELDS)
         write_checkpoint(generator, ckpt_dir, state_dir, mcfg, "generator.npz")
         return {"steps": reached, "resumed_from": start, "backend": keras.backend.backend(),
-                "fit_s": time.perf_counter() - began, "clip_length": self.length(mcfg),
+                "fit_s": time.perf_counter() - began, "compile_s": compile_s,
+                "clip_length": self.length(mcfg),
                 "parameters": {"generator": generator.count_params(),
                                "critic": critic.count_params()},
                 "batch": mcfg["batch"], "flops_per_step": flops.gan_step_flops(
@@ -207,6 +219,15 @@ class SpecGAN(GanModel):
         feats = specgan.features(audio.reshape(-1, self.slice_len), aux)
         return feats.reshape(shape + feats.shape[1:])
 
+    def device_to_critic(self, audio, aux):
+        import jax.numpy as jnp
+
+        from models.gan import specgan
+
+        shape = audio.shape[:-1]
+        feats = specgan.features(jnp.reshape(audio, (-1, self.slice_len)), aux, jnp)
+        return jnp.reshape(feats, shape + feats.shape[1:])
+
     def to_audio(self, generated, aux):
         from models.gan import specgan
 
@@ -251,6 +272,15 @@ class GANSynth(GanModel):
         shape = audio.shape[:-1]
         feats = gansynth.features(audio.reshape(-1, self.slice_len), **self.rep)
         return feats.reshape(shape + feats.shape[1:])
+
+    def device_to_critic(self, audio, aux):
+        import jax.numpy as jnp
+
+        from models.gan import gansynth
+
+        shape = audio.shape[:-1]
+        feats = gansynth.features(jnp.reshape(audio, (-1, self.slice_len)), xp=jnp, **self.rep)
+        return jnp.reshape(feats, shape + feats.shape[1:])
 
     def to_audio(self, generated, aux):
         from models.gan import gansynth
