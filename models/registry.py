@@ -129,7 +129,9 @@ def generate(name: str, ckpt_dir, out_dir, n: int, seed: int, cfg: dict, n_long:
         write_json(tmp / "clips.json", {"model": name, "seed": seed, "clips": names,
                                         "sample_rate": cfg["sample_rate"],
                                         "generate_s": seconds,
-                                        "info": getattr(model, "sample_info", {})})
+                                        "info": getattr(model, "sample_info", {}),
+                                        **({"render": model.render_timing()}
+                                           if hasattr(model, "render_timing") else {})})
     return names
 
 

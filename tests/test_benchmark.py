@@ -61,6 +61,13 @@ def test_rate_leaves_out_the_compile_row_and_utilisation_uses_the_precision_peak
     clips = {"sample_rate": 16000, "clips": ["a"] * 10, "generate_s": 2.0}
     row = benchmark.model_row("m", meta, tmp_path / "curves.csv", 10, clips)
     assert row["steps_per_s"] == 5.0 and row["examples_per_s"] == 40.0
+    assert row["realtime_x"] == pytest.approx(5.0) and row["gen_cold_s"] is None
+    timed = {**clips, "render": {"cold_s": 1.5, "forward_s": 0.01, "post_s": 0.03,
+                                 "clips": 40}}  # 40 s of audio in 0.04 s, once warm
+    steady = benchmark.model_row("m", {**meta, "compile_s": 12.0}, tmp_path / "curves.csv", 10,
+                                 timed)
+    assert steady["realtime_x"] == pytest.approx(1000.0) and steady["gen_cold_s"] == 1.5
+    assert steady["compile_s"] == 12.0
     assert row["achieved_tflops"] == pytest.approx(100.0)
     assert row["utilisation"] == pytest.approx(100.0 / 989.4)
     assert row["realtime_x"] == pytest.approx(5.0) and row["params"] == 7
@@ -70,6 +77,8 @@ def test_rate_leaves_out_the_compile_row_and_utilisation_uses_the_precision_peak
     assert benchmark.peak_tflops("NVIDIA H100 80GB HBM3", "float32") == 494.7
     page = benchmark.benchmark_page([{k: benchmark._fmt(v) for k, v in row.items()}], "", "gpu")
     assert "| m | mixed_bfloat16 | 8 | 40 | 5.00 | 40 |" in page and "10.1%" in page
+    page = benchmark.benchmark_page([{k: benchmark._fmt(v) for k, v in steady.items()}], "", "")
+    assert "| 12.0 | 30.0 |" in page and "| 1.5 | 1000.0 |" in page
 
 
 def tiny_trainer():
@@ -96,14 +105,15 @@ def batches(first_epoch, log_every=5):
 
 def test_max_minutes_stops_at_a_row_saves_it_and_a_rerun_goes_on(tmp_path):
     cfg = {"steps": 20, "log_every": 5, "checkpoint_every": 10, "max_minutes": 1e-9}
-    start, reached = fit_resumable(tiny_trainer(), batches, "tiny", cfg, tmp_path, ("loss",))
-    assert (start, reached) == (0, 5)
+    start, reached, compile_s = fit_resumable(tiny_trainer(), batches, "tiny", cfg, tmp_path,
+                                              ("loss",))
+    assert (start, reached) == (0, 5) and compile_s > 0  # the clock starts after step 1
     rows = list(csv.DictReader(open(tmp_path / "curves.csv")))
     assert [r["step"] for r in rows] == ["5"]
     with np.load(tmp_path / "state.npz") as state:
         assert int(state["step"]) == 5
-    start, reached = fit_resumable(tiny_trainer(), batches, "tiny", {**cfg, "max_minutes": None},
-                                   tmp_path, ("loss",))
+    start, reached, _ = fit_resumable(tiny_trainer(), batches, "tiny",
+                                      {**cfg, "max_minutes": None}, tmp_path, ("loss",))
     assert (start, reached) == (5, 20)
     assert [r["step"] for r in csv.DictReader(open(tmp_path / "curves.csv"))] == \
         ["5", "10", "15", "20"]

@@ -107,3 +107,53 @@ def test_steady_steps_transfer_nothing_from_the_host(tmp_path):
     assert result["steps"] == 3 and result["compile_s"] > 0
     assert "host-to-device" in result["host_data"].lower() or \
         "disallowed" in result["host_data"].lower(), result["host_data"]
+
+
+def test_griffin_lim_is_librosas_on_the_host_and_the_device():
+    import jax
+    import jax.numpy as jnp
+    import librosa
+
+    from models.gan import specgan
+
+    rng = np.random.default_rng(0)
+    t = np.arange(16384)
+    audio = (0.3 * np.sin(t * 0.05)[None] * rng.uniform(0.5, 1, (3, 1))
+             + 0.05 * rng.standard_normal((3, 16384))).astype("float32")
+    mag = np.abs(librosa.stft(np.pad(audio, [(0, 0), (0, 128)]), n_fft=256, hop_length=128,
+                              win_length=256, window="hann", center=False))  # (3, 129, 128)
+    expected = librosa.griffinlim(mag, n_iter=16, hop_length=128, win_length=256, n_fft=256,
+                                  window="hann", center=False, init=None, length=16512)
+    inner = slice(128, 16384)  # what to_audio keeps: the first hop (envelope ~ 0) is faded in
+    host = specgan.griffin_lim(mag.transpose(0, 2, 1))
+    np.testing.assert_allclose(host[:, inner], expected[:, inner], atol=2e-4)
+    dev = jax.jit(lambda m: specgan.griffin_lim(m, xp=jnp))(jnp.asarray(mag.transpose(0, 2, 1)))
+    np.testing.assert_allclose(np.asarray(dev)[:, inner], expected[:, inner], atol=2e-4)
+
+
+CACHED = """
+import sys, json, os
+sys.path.insert(0, {root!r})
+from models.config import resolve
+from models import registry
+from models.train.loop import enable_compile_cache
+enable_compile_cache({cache!r})
+cfg = resolve({{"preset": "smoke", "wavegan": {{"d": 4, "batch": 4, "steps": 1, "log_every": 1,
+                "checkpoint_every": 1}}}})
+meta = registry.train("wavegan", {data!r}, {ckpt!r}, cfg, {state!r})
+print(json.dumps({{"compile_s": meta["compile_s"], "files": sorted(os.listdir({cache!r}))}}))
+"""
+
+
+def test_a_second_run_loads_the_compiled_step_from_the_cache(tmp_path):
+    data = make_data_dir(tmp_path / "data", seconds=3.2, length=16384)
+    runs = []
+    for run in ("first", "second"):  # a fresh process each, and no saved state to resume
+        code = CACHED.format(root=str(ROOT), cache=str(tmp_path / "cache"), data=str(data),
+                             ckpt=str(tmp_path / run / "ckpt"), state=str(tmp_path / run / "s"))
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              env={**os.environ, "KERAS_BACKEND": "jax"}, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    assert runs[0]["files"], "nothing was cached"
+    assert runs[1]["files"] == runs[0]["files"]  # every program found, none compiled anew

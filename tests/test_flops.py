@@ -34,12 +34,11 @@ def test_rewritten_steps_run_the_counted_work_without_dilation_gathers_or_scatte
     row, before = xla_report["flops"][step], xla_report["flops"][f"{step}_keras"]
     assert row["executed_flops"] == pytest.approx(row["xla_flops"], rel=0.05)
     assert row["model_flops"] == before["model_flops"]  # the same arithmetic, counted alike
-    assert before["lhs_dilated"] > 0 and row["convolutions"] == before["convolutions"]
-    paper = xla_report["paper_size_hlo"][step]
+    assert before["lhs_dilated"] > 0 and row["lhs_dilated"] == 0
+    paper, keras_paper = (xla_report[k][step] for k in ("paper_size_hlo", "paper_size_hlo_keras"))
     assert paper["lhs_dilated"] == paper["gathers"] == paper["scatters"] == 0
-    assert paper["convolutions"] == 290
-    scanned = xla_report["paper_size_scanned"][step]  # one critic update traced, not five
-    assert scanned["lhs_dilated"] == 0 and scanned["convolutions"] < 290 / 3
+    assert keras_paper["lhs_dilated"] > 0
+    assert paper["convolutions"] == keras_paper["convolutions"] > 0
 
 
 @pytest.mark.parametrize("name", ["wavegan", "specgan"])

@@ -159,3 +159,26 @@ def test_specgan_features_invert_with_low_spectral_convergence():
     assert back.shape == clips.shape
     sc = specgan.spectral_convergence(clips, back)
     assert sc < 0.15, sc  # 16 Griffin-Lim iterations from zero phase; measured ~0.09
+
+
+def test_generation_builds_and_compiles_the_generator_once(tmp_path, monkeypatch):
+    """Samples, interpolation and long form share one renderer; clips.json times it."""
+    from models import registry
+    from models.config import resolve
+    from models.gan.model import WaveGAN
+
+    data = make_data_dir(tmp_path / "data", seconds=3.2, length=16384)
+    meta = run_training(tmp_path, "g", 2, data)
+    assert meta["steps"] == 2
+    built = []
+    original = WaveGAN.generator_only
+    monkeypatch.setattr(WaveGAN, "generator_only",
+                        lambda self, mcfg: built.append(1) or original(self, mcfg))
+    cfg = resolve({"preset": "smoke"})
+    registry.generate("wavegan", tmp_path / "g" / "checkpoint", tmp_path / "samples", 3, 0, cfg,
+                      n_long=1, long_seconds=2.0)
+    assert len(built) == 1
+    listing = json.loads((tmp_path / "samples" / "clips.json").read_text())
+    render = listing["render"]
+    assert render["cold_s"] > 0 and render["clips"] >= 3 + 8  # samples, interpolation, long
+    assert render["forward_s"] > 0 and not render["post_on_device"]  # TensorFlow: on the host

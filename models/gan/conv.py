@@ -14,9 +14,10 @@ written with stride-1 convolutions only, as in sub-pixel convolution (Shi et al.
 
 Both rearrange the layer's own kernel by padding, reshaping and flipping (no gather), so the
 layers below keep Keras's parameter shapes, counts and checkpoints, and give Keras's outputs
-("same" padding as TensorFlow and JAX pad: the extra one at the end). The kernels gain a few
-zero taps where k is not a multiple of s (25 -> 28 for WaveGAN); the FLOP count in
-models/train/flops.py counts the layer's own taps. Channels last.
+("same" padding as TensorFlow and JAX pad: the extra one at the end). The kernels gain zero
+taps where k is not a multiple of s (25 -> 28 for WaveGAN, 5 x 5 -> 6 x 6 for SpecGAN); the
+FLOP count in models/train/flops.py counts the layer's own taps, ``executed_flops`` these as
+well. Channels last.
 """
 from __future__ import annotations
 

@@ -82,7 +82,7 @@ def epoch_function(trainer, slices: DeviceSlices, to_critic, seed: int, batch: i
     return jax.jit(epoch, donate_argnums=0)
 
 
-def _sync(trainer, state) -> None:
+def sync_state(trainer, state) -> None:
     """The compiled loop's state values into the trainer's variables (for checkpoints)."""
     tv, ntv, ov, mv = state
     for variables, values in ((trainer.trainable_variables, tv),
@@ -131,7 +131,7 @@ def fit_on_device(trainer, slices: DeviceSlices, to_critic, name: str, mcfg: dic
         with jax.transfer_guard_host_to_device("disallow"):
             logs, state = run(state, slices.arrays)
             logs = {k: float(v) for k, v in logs.items()}
-        _sync(trainer, state)
+        sync_state(trainer, state)
         print(f"Epoch {epoch + 1}/{last} - {time.perf_counter() - tick:.1f}s - "
               + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()), flush=True)
         cbs.on_epoch_end(epoch, logs)

@@ -81,7 +81,8 @@ class GanModel:
                         jit_compile=use_jit(mcfg["jit_compile"]))
         sampler = SliceSampler(Path(data_dir) / "manifest.csv", self.length(mcfg))
         began = time.perf_counter()
-        if keras.backend.backend() == "jax":  # batches drawn on the device, in the step
+        if keras.backend.backend() == "jax" and keras.distribution.distribution() is None:
+            # batches drawn on the device, in the step (over several devices: fit(), below)
             from models.gan import device
 
             start, reached, compile_s = device.fit_on_device(
@@ -102,23 +103,49 @@ class GanModel:
                 "batch": mcfg["batch"], "flops_per_step": flops.gan_step_flops(
                     generator, critic, mcfg["batch"], mcfg["n_critic"])}
 
+    def device_to_audio(self, aux: dict):
+        """``to_audio`` as a jax.numpy function of the generator's output, or None where the
+        post-processing runs on the host."""
+        return lambda generated: generated[..., 0]
+
     def _generator(self, ckpt_dir):
+        """The checkpoint's generator, in its training precision where that is bfloat16 and an
+        accelerator runs it (bfloat16 on a CPU is slower than float32)."""
+        import keras
+
+        from models.train.loop import device_name
+
         mcfg = read_json(Path(ckpt_dir) / "network.json")
+        if mcfg.get("mixed_precision") and not device_name().startswith("CPU"):
+            keras.mixed_precision.set_dtype_policy("mixed_bfloat16")
         generator = self.generator_only(mcfg)
         load_weights(generator, Path(ckpt_dir) / "generator.npz")
         return generator, mcfg
 
     def _renderer(self, ckpt_dir):
-        """A function (k, latent) latents -> (k, samples) audio, and the network's config; the
-        generator is loaded once per call of this, however many batches it renders."""
-        generator, mcfg = self._generator(ckpt_dir)
-        aux = self.load_aux(Path(ckpt_dir))
+        """(render, network config): ``render`` maps (k, latent) latents to (k, samples) audio.
+        One Renderer (models/gan/render.py) per checkpoint and model instance: the generator
+        is built, loaded and compiled once for samples, interpolation and long form."""
+        from models.gan.render import Renderer
 
-        def render(z: np.ndarray) -> np.ndarray:
-            out = generator.predict(np.asarray(z, np.float32), batch_size=64, verbose=0)
-            return self.to_audio(np.asarray(out, np.float32), aux)
+        key = str(Path(ckpt_dir).resolve())
+        cache = self.__dict__.setdefault("_renderers", {})
+        if key not in cache:
+            tick = time.perf_counter()
+            generator, mcfg = self._generator(ckpt_dir)
+            aux = self.load_aux(Path(ckpt_dir))
+            renderer = Renderer(generator, lambda g: self.to_audio(g, aux),
+                                self.device_to_audio(aux))
+            renderer(np.zeros((1, mcfg["latent_dim"]), np.float32))  # compile, warm up
+            renderer.reset()
+            renderer.cold_s = time.perf_counter() - tick
+            cache[key] = renderer, mcfg
+        return cache[key]
 
-        return render, mcfg
+    def render_timing(self) -> dict:
+        """The latest renderer's timings (cold start, generator and post-processing seconds)."""
+        renderers = list(self.__dict__.get("_renderers", {}).values())
+        return renderers[-1][0].timing() if renderers else {}
 
     def sample(self, ckpt_dir, n, seed, cfg) -> np.ndarray:
         render, mcfg = self._renderer(ckpt_dir)
@@ -233,6 +260,13 @@ class SpecGAN(GanModel):
 
         return specgan.to_audio(generated, aux)
 
+    def device_to_audio(self, aux):
+        import jax.numpy as jnp
+
+        from models.gan import specgan
+
+        return lambda generated: specgan.to_audio(generated, aux, xp=jnp)
+
 
 class GANSynth(GanModel):
     """GANSynth-style GAN (Engel et al. 2019), unconditional: a 2-D convolutional generator and
@@ -281,6 +315,9 @@ class GANSynth(GanModel):
         shape = audio.shape[:-1]
         feats = gansynth.features(jnp.reshape(audio, (-1, self.slice_len)), xp=jnp, **self.rep)
         return jnp.reshape(feats, shape + feats.shape[1:])
+
+    def device_to_audio(self, aux):
+        return None  # the inverse STFT's DC solve runs in numpy, on the host
 
     def to_audio(self, generated, aux):
         from models.gan import gansynth

@@ -57,21 +57,61 @@ def features(audio, mom: dict, xp=np):
     return normalise(log_magnitude(audio, xp), mom, xp)
 
 
-def to_audio(images: np.ndarray, mom: dict, n_iter: int = GRIFFIN_LIM_ITERS) -> np.ndarray:
-    """(batch, 128, 128, 1) generator output -> (batch, 16384) audio by Griffin-Lim."""
-    import librosa
+def _window():
+    return (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(FRAME) / FRAME)).astype(np.float32)
 
+
+def _istft(spec, xp):
+    """librosa's ``istft(center=False)`` for frame 256, hop 128: (batch, frames, 129) complex
+    -> (batch, (frames + 1) * 128), windowed overlap-add over the window's squared envelope
+    (left as is where the envelope is zero)."""
+    frames = xp.fft.irfft(spec, n=NFFT, axis=-1) * _window()              # (b, F, 256)
+    halves = [xp.pad(frames[:, :, :HOP], [(0, 0), (0, 1), (0, 0)]),
+              xp.pad(frames[:, :, HOP:], [(0, 0), (1, 0), (0, 0)])]
+    audio = xp.reshape(halves[0] + halves[1], (spec.shape[0], -1))
+    w2 = _window() ** 2
+    n = spec.shape[1]
+    envelope = np.zeros((n + 1) * HOP, np.float32)
+    envelope[:n * HOP] += np.tile(w2[:HOP], n)
+    envelope[HOP:] += np.tile(w2[HOP:], n)
+    tiny = np.finfo(np.float32).tiny
+    return audio / np.where(envelope > tiny, envelope, 1.0)
+
+
+def _stft(audio, xp):
+    from models.gan.gansynth import frames_of
+
+    return xp.fft.rfft(frames_of(audio, FRAME, HOP, xp) * _window(), axis=-1)
+
+
+def griffin_lim(mag, n_iter: int = GRIFFIN_LIM_ITERS, xp=np):
+    """librosa's ``griffinlim`` (fast Griffin-Lim, momentum 0.99, from zero phase,
+    ``center=False``) of (batch, frames, 129) magnitudes, in numpy or jax.numpy; the loop is
+    unrolled (16 iterations)."""
+    momentum = 0.99
+    tiny = np.finfo(np.float32).tiny
+    angles = mag.astype(np.complex64)
+    previous = None
+    for _ in range(n_iter):
+        rebuilt = _stft(_istft(angles, xp), xp)
+        angles = rebuilt if previous is None else rebuilt - momentum / (1 + momentum) * previous
+        angles = angles / (xp.abs(angles) + tiny) * mag
+        previous = rebuilt
+    return _istft(angles, xp)
+
+
+def to_audio(images, mom: dict, n_iter: int = GRIFFIN_LIM_ITERS, xp=np):
+    """(batch, 128, 128, 1) generator output -> (batch, 16384) audio by Griffin-Lim; ``xp``
+    jax.numpy runs it on the device."""
     logmag = images[..., 0] * CLIP_STDS * mom["std"] + mom["mean"]        # (batch, frames, bins)
-    mag = np.exp(logmag) - LOG_EPS
-    mag = np.concatenate([np.maximum(mag, 0), np.zeros(mag.shape[:2] + (1,))], axis=2)
-    mag = mag.transpose(0, 2, 1)                                         # (batch, 129, frames)
-    audio = librosa.griffinlim(mag, n_iter=n_iter, hop_length=HOP, win_length=FRAME,
-                               n_fft=NFFT, window="hann", center=False, init=None,
-                               length=SLICE + FRAME - HOP)[:, :SLICE]
+    mag = xp.maximum(xp.exp(logmag) - LOG_EPS, 0)
+    mag = xp.concatenate([mag, xp.zeros(mag.shape[:2] + (1,), mag.dtype)], axis=2)
+    audio = griffin_lim(mag.astype(np.float32), n_iter, xp)[:, :SLICE]
     # The first hop is covered by one window only, whose overlap-add normaliser is near zero
     # there: the inverse STFT blows up into a click. Fade those 8 ms in.
-    audio[:, :HOP] *= np.sin(np.linspace(0, np.pi / 2, HOP)) ** 2
-    return np.clip(audio, -1, 1).astype(np.float32)
+    fade = np.ones(SLICE, np.float32)
+    fade[:HOP] = np.sin(np.linspace(0, np.pi / 2, HOP)) ** 2
+    return xp.clip(audio * fade, -1, 1).astype(np.float32)
 
 
 def spectral_convergence(reference: np.ndarray, estimate: np.ndarray) -> float:

@@ -3,7 +3,8 @@
 Nothing is re-run: training steps/s come from the curves (each row times ``log_every`` steps;
 the first row of a run holds the XLA compile and is reported apart), FLOPs per step from the
 analytic count each trainer stores in ``model.json`` (models/train/flops.py), and generation speed
-from the seconds ``generate`` timed for its clips (``clips.json``). Utilisation is achieved
+from the seconds ``generate`` timed for its clips (``clips.json``; its renderer's cold start
+apart where it records one). Utilisation is achieved
 FLOP/s over the device's dense peak for the precision it trained in. The whole run's time
 comes from Snakemake's ``benchmark:`` files (``run_timing``), beside the machine's load.
 """
@@ -27,8 +28,8 @@ PEAK_TFLOPS = {
 
 FIELDS = ("model", "backend", "device", "precision", "steps", "batch", "params",
           "steps_per_s", "examples_per_s", "tflop_per_step", "achieved_tflops",
-          "peak_tflops", "utilisation", "first_row_s", "train_min", "gen_clips",
-          "gen_audio_s", "generate_s", "realtime_x")
+          "peak_tflops", "utilisation", "compile_s", "first_row_s", "train_min",
+          "gen_clips", "gen_audio_s", "generate_s", "gen_cold_s", "realtime_x")
 
 
 def peak_tflops(device: str, precision: str) -> float | None:
@@ -62,6 +63,9 @@ def model_row(model: str, meta: dict, curves_csv, log_every: int, clips: dict) -
     peak = peak_tflops(device, precision)
     n, length = len(clips["clips"]), meta["clip_length"]
     gen_s = clips.get("generate_s")
+    render = clips.get("render") or {}
+    if render.get("clips"):  # once loaded and compiled: every clip the job rendered
+        n, gen_s = render["clips"], render["forward_s"] + render["post_s"]
     return {
         "model": model, "backend": meta.get("backend"), "device": device, "precision": precision,
         "steps": meta.get("steps"), "batch": batch,
@@ -71,8 +75,10 @@ def model_row(model: str, meta: dict, curves_csv, log_every: int, clips: dict) -
         "tflop_per_step": flop / 1e12 if flop else None,
         "achieved_tflops": achieved, "peak_tflops": peak,
         "utilisation": achieved / peak if achieved and peak else None,
-        "first_row_s": first, "train_min": meta.get("train_s", 0) / 60,
+        "compile_s": meta.get("compile_s"), "first_row_s": first,
+        "train_min": meta.get("train_s", 0) / 60,
         "gen_clips": n, "gen_audio_s": n * length / sr, "generate_s": gen_s,
+        "gen_cold_s": render.get("cold_s"),
         "realtime_x": n * length / sr / gen_s if gen_s else None}
 
 
@@ -161,22 +167,28 @@ def benchmark_page(rows: list[dict], generated: str, preset: str, run: dict | No
              f"Speed of every trained model of the **{preset}** preset, on "
              f"{', '.join(devices) or 'no device'}, read from the run itself: steps/s from "
              "the training curves (the first row of a run, which holds the XLA compile, is "
-             "left out and shown apart; a run of one row has no steady rate), FLOPs per step "
-             "counted analytically from the layers (multiply-adds of dense, convolution and "
-             "recurrent layers; backward = 2x forward), utilisation against the device's "
-             "dense peak for the precision trained in (bf16 989 TFLOP/s, TF32 495 on an H100; "
-             "none given for a CPU), generation speed as seconds of audio made per second, for "
-             "the whole batch of clips.", "",
+             "left out; a run of one row has no steady rate), compile as the seconds of the "
+             "first step (tracing, compiling and one step; the training budget starts after "
+             "it), FLOPs per step counted from the layers (multiply-adds of dense, convolution "
+             "and recurrent layers over the taps that read data; a backward pass is an input "
+             "and a weight gradient; checked against XLA's cost analysis within 5%), "
+             "utilisation against the device's dense peak for the precision trained in (bf16 "
+             "989 TFLOP/s, TF32 495 on an H100 or H200; none given for a CPU). Generation: the "
+             "cold start (building, loading and compiling the generator, one batch) apart, "
+             "then seconds of audio made per second over every clip the job rendered, "
+             "post-processing (Griffin-Lim, inverse STFT) included.", "",
              "| model | precision | batch | steps | steps/s | examples/s | TFLOP/step | "
-             "TFLOP/s | utilisation | first row (s) | train (min) | generation × real time |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "TFLOP/s | utilisation | compile (s) | first row (s) | train (min) | "
+             "generation cold start (s) | generation × real time |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         util = f"{100 * float(r['utilisation']):.1f}%" if r.get("utilisation") else "–"
         lines.append(
             f"| {r['model']} | {r['precision']} | {r['batch']} | {r['steps']} | "
             f"{num(r, 'steps_per_s', '.2f')} | {num(r, 'examples_per_s', '.0f')} | "
             f"{num(r, 'tflop_per_step', '.3g')} | {num(r, 'achieved_tflops', '.2f')} | {util} | "
-            f"{num(r, 'first_row_s', '.1f')} | {num(r, 'train_min', '.2f')} | "
+            f"{num(r, 'compile_s', '.1f')} | {num(r, 'first_row_s', '.1f')} | "
+            f"{num(r, 'train_min', '.2f')} | {num(r, 'gen_cold_s', '.1f')} | "
             f"{num(r, 'realtime_x', '.1f')} |")
     lines += ["", "Generation speed counts every clip of the run made at once (a batch); "
               "sample-by-sample models (SampleRNN, the seed's LSTM) are far slower per stream "
