@@ -77,6 +77,20 @@ def test_phase_shuffle_shifts_with_reflection():
         assert any(np.array_equal(y[b], padded[2 - k:12 - k]) for k in range(-2, 3))
 
 
+def test_phase_shuffle_by_slices_equals_indexing_for_fixed_shifts():
+    from keras import ops
+
+    from models.gan.layers import shift_reflect
+
+    x = np.random.default_rng(0).normal(size=(5, 12, 3)).astype("float32")
+    shift = np.array([-2, -1, 0, 1, 2])
+    got = ops.convert_to_numpy(shift_reflect(x, ops.convert_to_tensor(shift), 2))
+    padded = np.pad(x, [(0, 0), (2, 2), (0, 0)], mode="reflect")
+    index = np.arange(12)[None, :] + 2 - shift[:, None]           # output[t] = padded[t + n - s]
+    expected = np.take_along_axis(padded, index[:, :, None].repeat(3, 2), axis=1)
+    np.testing.assert_array_equal(got, expected)
+
+
 @pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
 def test_training_lowers_critic_loss_and_penalty_matches_finite_differences(backend):
     proc = subprocess.run([sys.executable, str(ROOT / "tests" / "gan_check.py")],
