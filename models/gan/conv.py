@@ -79,15 +79,20 @@ def _spread(kernel, dims: int, offsets: list, strides: tuple):
     return ops.reshape(kernel, shape + list(kernel.shape[dims:]))
 
 
+def _layout(x, kernel, strides: tuple, padding: str, geometry_of):
+    """(dims, the kernel's two channel counts, per-axis geometry, stride-1 input padding)."""
+    dims = len(strides)
+    geometry = [geometry_of(x.shape[1 + d], kernel.shape[d], strides[d], padding)
+                for d in range(dims)]
+    channels = kernel.shape[dims], kernel.shape[dims + 1]
+    return dims, channels, geometry, [[g[2], g[3]] for g in geometry]
+
+
 def conv_transpose(x, kernel, strides: tuple, padding: str):
     """Keras's ConvNDTranspose(x) without input dilation. x (b, *space, c_in); kernel
     (*k, c_out, c_in); output (b, *space * strides, c_out)."""
-    dims = len(strides)
-    ks = kernel.shape[:dims]
-    c_out, c_in = kernel.shape[dims], kernel.shape[dims + 1]
-    geometry = [transpose_geometry(x.shape[1 + d], ks[d], strides[d], padding)
-                for d in range(dims)]
-    in_pads = [[g[2], g[3]] for g in geometry]
+    dims, (c_out, c_in), geometry, in_pads = _layout(x, kernel, strides, padding,
+                                                     transpose_geometry)
     k = _spread(kernel, dims, geometry, strides)              # (n_0, s_0, ..., c_out, c_in)
     k = ops.flip(k, axis=tuple(2 * d for d in range(dims)))   # offsets m ascending
     order = [2 * d for d in range(dims)] + [2 * dims + 1] + [2 * d + 1 for d in range(dims)]
@@ -105,12 +110,8 @@ def conv_transpose(x, kernel, strides: tuple, padding: str):
 def conv_strided(x, kernel, strides: tuple, padding: str):
     """Keras's ConvND(x) at ``strides`` by space to depth and a stride-1 convolution. x
     (b, *space, c_in); kernel (*k, c_in, c_out); output (b, *ceil(space / strides), c_out)."""
-    dims = len(strides)
-    ks = kernel.shape[:dims]
-    c_in, c_out = kernel.shape[dims], kernel.shape[dims + 1]
-    geometry = [strided_geometry(x.shape[1 + d], ks[d], strides[d], padding)
-                for d in range(dims)]
-    in_pads = [[g[2], g[3]] for g in geometry]
+    dims, (c_in, c_out), geometry, in_pads = _layout(x, kernel, strides, padding,
+                                                     strided_geometry)
     blocks = [g[4] for g in geometry]
     # the input, zero-padded to whole blocks and folded: (b, p_0, r_0, ...) -> (b, p.., r.. c)
     x = ops.pad(x, [[0, 0]] + [[0, b * s - x.shape[1 + d]] for d, (b, s)
