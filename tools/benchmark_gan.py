@@ -182,10 +182,11 @@ def measure(args) -> list[dict]:
     rows = []
     for name in args.models:
         keras.utils.set_random_seed(0)
-        g, c, length = networks(name, args.d)
+        g, c, length = networks(name, args.d, args.keras_conv)
         step_s, compile_s = train_rate(name, g, c, length, args)
         step_flops = flops.gan_step_flops(g, c, args.batch, args.n_critic)
         row = {"backend": keras.backend.backend(), "model": name, "d": args.d,
+               "conv": "keras" if args.keras_conv else "stride1",
                "batch": args.batch, "mixed_precision": args.mixed_precision,
                "steps_per_s": 1 / step_s, "compile_s": compile_s,
                "tflops_per_step": step_flops / 1e12,
@@ -240,6 +241,8 @@ def main() -> None:
     ap.add_argument("--gen-repeats", type=int, default=3)
     ap.add_argument("--jit", action="store_true", help="XLA on TensorFlow / PyTorch")
     ap.add_argument("--mixed-precision", action="store_true")
+    ap.add_argument("--keras-conv", action="store_true",
+                    help="train and generate with Keras's strided layers (the 'before' rows)")
     ap.add_argument("--peak-tflops", type=float, default=None)
     ap.add_argument("--cache", type=Path, default=None, help="persistent XLA cache (JAX)")
     ap.add_argument("--csv", type=Path, default=None)
