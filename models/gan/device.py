@@ -8,6 +8,8 @@ the host. On TensorFlow and PyTorch, and in Keras's fit(), batches are built on 
 - ``epoch_function``: ``log_every`` steps as one ``lax.scan`` (a step: draw, features on the
   device, the trainer's own JAX step), compiled once; the step number is the generator
   optimizer's iteration count, so a resumed run draws the batches an uninterrupted one would.
+- Over several devices (models/train/distribute.py) the data is copied to each and every
+  batch split along its examples, as the data-parallel fit() splits host batches.
 - ``fit_on_device``: the loop around it, with fit()'s bookkeeping (curves, checkpoints,
   max_minutes, TensorBoard through the same callbacks); steady epochs run under
   ``jax.transfer_guard_host_to_device("disallow")``, so a host transfer would be an error.
@@ -26,12 +28,18 @@ class DeviceSlices:
 
     def __init__(self, sampler):
         import jax
+        import keras
 
         self.length = sampler.length
-        self.arrays = jax.device_put({
-            "buffer": sampler.buffer, "starts": sampler.starts.astype(np.int32),
-            "spans": sampler.spans.astype(np.int32),
-            "logits": np.log(sampler.weights).astype(np.float32)})
+        arrays = {"buffer": sampler.buffer, "starts": sampler.starts.astype(np.int32),
+                  "spans": sampler.spans.astype(np.int32),
+                  "logits": np.log(sampler.weights).astype(np.float32)}
+        dist = keras.distribution.distribution()
+        if dist is None:
+            self.arrays = jax.device_put(arrays)
+        else:  # a copy on every device of the data-parallel mesh
+            self.arrays = {k: jax.device_put(v, keras.distribution.TensorLayout(
+                [None] * v.ndim, dist.device_mesh).backend_layout) for k, v in arrays.items()}
 
     def draw(self, arrays, key, n: int):
         """(n, length) float32 slices; ``arrays`` is ``self.arrays`` as the compiled function
@@ -71,6 +79,7 @@ def epoch_function(trainer, slices: DeviceSlices, to_critic, seed: int, batch: i
             key = jax.random.fold_in(base, state[2][it])
             audio = slices.draw(arrays, key, n_critic * batch)
             data = to_critic(jnp.reshape(audio, (n_critic, batch, slices.length)))
+            data = steps.jax_split_batch(data, axis=1)  # over several devices: by example
             logs, state = steps.jax_train_step(trainer, state, data)
             return state, logs
 

@@ -81,8 +81,7 @@ class GanModel:
                         jit_compile=use_jit(mcfg["jit_compile"]))
         sampler = SliceSampler(Path(data_dir) / "manifest.csv", self.length(mcfg))
         began = time.perf_counter()
-        if keras.backend.backend() == "jax" and keras.distribution.distribution() is None:
-            # batches drawn on the device, in the step (over several devices: fit(), below)
+        if keras.backend.backend() == "jax":  # batches drawn on the device, in the step
             from models.gan import device
 
             start, reached, compile_s = device.fit_on_device(

@@ -114,8 +114,8 @@ def jax_input_gradient(critic, d_tv, d_ntv, x):
     return jax.grad(score, has_aux=True)(x, d_ntv)
 
 
-def jax_split_batch(x):
-    """``x`` pinned to be split along its batch axis (0) over the devices of the keras
+def jax_split_batch(x, axis: int = 0):
+    """``x`` pinned to be split along its batch axis (``axis``) over the devices of the keras
     DataParallel distribution (models/train/distribute.py); ``x`` itself when there is none. The
     real batches arrive split already; pinning the latents and interpolation factors as well keeps
     XLA from running the generator's whole batch on every device (measured: it did, for the
@@ -125,7 +125,8 @@ def jax_split_batch(x):
     distribution = keras.distribution.distribution()
     if distribution is None:
         return x
-    spec = [distribution.batch_dim_name] + [None] * (len(x.shape) - 1)
+    spec = [None] * len(x.shape)
+    spec[axis] = distribution.batch_dim_name
     layout = keras.distribution.TensorLayout(spec, distribution.device_mesh)
     return jax.lax.with_sharding_constraint(x, layout.backend_layout)
 
