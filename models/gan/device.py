@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -112,13 +111,10 @@ def fit_on_device(trainer, slices: DeviceSlices, to_critic, name: str, mcfg: dic
 
     from models.train import checkpoint
     from models.train.hlo import trainer_state
-    from models.train.loop import check_steps, run_callbacks
+    from models.train.loop import resume, run_callbacks
 
-    steps, log_every, ckpt_every = check_steps(name, mcfg)
-    state_dir = Path(state_dir)
-    state_dir.mkdir(parents=True, exist_ok=True)
-    sig = checkpoint.signature(mcfg, {"model": name, "backend": "jax", "data": "device"})
-    start = checkpoint.load(trainer, state_dir, sig)
+    steps, log_every, ckpt_every, state_dir, sig, start = resume(trainer, name, mcfg, state_dir,
+                                                                 {"data": "device"})
     if start >= steps:
         return start, start, None
     callbacks = run_callbacks(trainer, state_dir, start, log_every, ckpt_every, sig, fields,

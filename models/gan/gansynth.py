@@ -72,7 +72,7 @@ MAX_UP = 6   # the paper's base grid at frame 2048 is 2 x 16 = (128 x 1024) / 2^
 # --- the STFT pair ----------------------------------------------------------------------------
 
 @functools.cache
-def _window(frame: int) -> np.ndarray:
+def periodic_hann(frame: int) -> np.ndarray:
     return 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(frame) / frame)   # periodic Hann
 
 
@@ -94,7 +94,7 @@ def stft(audio, frame: int = 1024, xp=np):
         raise ValueError(f"clip length {audio.shape[-1]} is not a multiple of the hop {hop}")
     padded = xp.pad(audio, [(0, 0), (frame - hop, 0)])
     frames = frames_of(padded, frame, hop, xp)
-    return xp.fft.rfft(frames * _window(frame).astype(audio.dtype), axis=-1) * (2.0 / frame)
+    return xp.fft.rfft(frames * periodic_hann(frame).astype(audio.dtype), axis=-1) * (2.0 / frame)
 
 
 def _frame_dc(audio: np.ndarray, frame: int) -> np.ndarray:
@@ -102,14 +102,14 @@ def _frame_dc(audio: np.ndarray, frame: int) -> np.ndarray:
     hop = frame // 4
     padded = np.pad(audio, [(0, 0), (frame - hop, 0)])
     frames = np.lib.stride_tricks.sliding_window_view(padded, frame, axis=1)[:, ::hop]
-    return frames @ _window(frame) * (2.0 / frame)
+    return frames @ periodic_hann(frame) * (2.0 / frame)
 
 
 def istft(spec: np.ndarray, frame: int = 1024, floor: float | None = None) -> np.ndarray:
     """Weighted overlap-add inverse of ``stft``: complex (batch, frames, frame/2 + 1) ->
     (batch, frames * hop). Divides by the squared windows' sum, floored at ``floor``."""
     floor = NORM_FLOOR if floor is None else floor
-    hop, w = frame // 4, _window(frame)
+    hop, w = frame // 4, periodic_hann(frame)
     segs = np.fft.irfft(spec * (frame / 2.0), n=frame, axis=-1) * w
     batch, n = segs.shape[:2]
     out, norm = np.zeros((batch, n + 3, hop)), np.zeros((n + 3, hop))

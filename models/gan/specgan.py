@@ -29,8 +29,7 @@ def log_magnitude(audio, xp=np):
 
     audio = xp.asarray(audio, np.float32)
     padded = xp.pad(audio, [(0, 0), (0, FRAME - HOP)])                    # end padding
-    window = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(FRAME) / FRAME)).astype(np.float32)
-    spec = xp.fft.rfft(frames_of(padded, FRAME, HOP, xp) * window, n=NFFT, axis=-1)
+    spec = xp.fft.rfft(frames_of(padded, FRAME, HOP, xp) * _window(), n=NFFT, axis=-1)
     return xp.log(xp.abs(spec[:, :, :BINS]) + LOG_EPS).astype(np.float32)  # (batch, 128, 128)
 
 
@@ -58,7 +57,9 @@ def features(audio, mom: dict, xp=np):
 
 
 def _window():
-    return (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(FRAME) / FRAME)).astype(np.float32)
+    from models.gan.gansynth import periodic_hann
+
+    return periodic_hann(FRAME).astype(np.float32)
 
 
 def _istft(spec, xp):

@@ -141,6 +141,21 @@ def check_steps(name: str, mcfg: dict) -> tuple[int, int, int]:
     return steps, log_every, ckpt_every
 
 
+def resume(trainer, name: str, mcfg: dict, state_dir, extra: dict | None = None):
+    """The start of every resumable run: (steps, log_every, checkpoint_every, state_dir, the
+    settings' signature (``extra`` added), the step the saved state resumes from, 0 if none)."""
+    import keras
+
+    from models.train import checkpoint
+
+    steps, log_every, ckpt_every = check_steps(name, mcfg)
+    state_dir = Path(state_dir)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    sig = checkpoint.signature(mcfg, {"model": name, "backend": keras.backend.backend(),
+                                      **(extra or {})})
+    return steps, log_every, ckpt_every, state_dir, sig, checkpoint.load(trainer, state_dir, sig)
+
+
 def fit_resumable(trainer, make_data, name: str, mcfg: dict, state_dir, fields: tuple
                   ) -> tuple[int, int, float | None]:
     """fit() ``trainer`` to ``mcfg["steps"]`` steps, resuming from ``state_dir`` when its saved
@@ -151,15 +166,9 @@ def fit_resumable(trainer, make_data, name: str, mcfg: dict, state_dir, fields: 
     ``make_data(first_epoch)`` gives the PyDataset of batches from that epoch on; one epoch is
     ``log_every`` steps, the state is saved every ``checkpoint_every`` steps and at the end.
     """
-    import keras
-
     from models.train import checkpoint
 
-    steps, log_every, ckpt_every = check_steps(name, mcfg)
-    state_dir = Path(state_dir)
-    state_dir.mkdir(parents=True, exist_ok=True)
-    sig = checkpoint.signature(mcfg, {"model": name, "backend": keras.backend.backend()})
-    start = checkpoint.load(trainer, state_dir, sig)
+    steps, log_every, ckpt_every, state_dir, sig, start = resume(trainer, name, mcfg, state_dir)
     reached, compile_s = start, None
     if start < steps:
         callbacks = run_callbacks(trainer, state_dir, start, log_every, ckpt_every, sig, fields,
