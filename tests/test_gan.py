@@ -48,6 +48,37 @@ def test_wavegan_parameter_counts_at_d64(slice_len):
     assert g.output_shape == (None, slice_len, 1) and c.output_shape == (None, 1)
 
 
+@pytest.mark.parametrize("slice_len", [16384, 65536])
+def test_critic_shuffles_phase_after_convolutions_0_to_3_only(slice_len):
+    """The reference's critic: phase shuffle after convs 0-3; the 5th (and the long slices'
+    6th) convolution feeds the next layer unshuffled."""
+    from models.gan import wavegan
+
+    names = [layer.name for layer in wavegan.build_critic(2, slice_len).layers]
+    after = [names[names.index(n) + 2] for n in names if n.startswith("conv_")]
+    assert [a.startswith("phase_shuffle") for a in after] == \
+        [True] * 4 + [False] * (len(after) - 4)
+    assert len(after) == (5 if slice_len == 16384 else 6)
+
+
+def test_gansynth_trains_on_gaussian_latents_with_one_critic_update():
+    """The progressive GAN's recipe, as GANSynth: N(0, 1) latents, n_critic 1; WaveGAN keeps
+    its uniform latents and five critic updates."""
+    from models.config import resolve
+    from models.gan import wavegan
+    from models.gan.trainer import WGANGP
+
+    cfg = resolve({"preset": "smoke"})
+    assert (cfg["gansynth"]["latent"], cfg["gansynth"]["n_critic"]) == ("normal", 1)
+    assert (cfg["wavegan"]["latent"], cfg["wavegan"]["n_critic"]) == ("uniform", 5)
+    g, c = wavegan.build_generator(2, latent_dim=64), wavegan.build_critic(2)
+    for latent in ("normal", "uniform"):
+        z = np.asarray(WGANGP(g, c, latent_dim=64, latent=latent).sample_latent(256))
+        assert z.shape == (256, 64)
+        assert (np.abs(z).max() > 2.5) == (latent == "normal")
+        assert np.std(z) == pytest.approx(1.0 if latent == "normal" else 3 ** -0.5, rel=0.05)
+
+
 def test_specgan_parameter_counts_at_d64():
     from models.gan import specgan
 

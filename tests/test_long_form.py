@@ -27,6 +27,14 @@ def test_walk_is_seeded_and_slow():
     assert steps.max() < far / 1.5   # neighbours are nearer than the walk's extent
 
 
+def test_walk_draws_gaussian_latents_for_a_gaussian_gan():
+    """GANSynth trains on N(0, 1) latents: its walk keeps their norm (about sqrt(dim)) and is
+    not clipped to the uniform latents' cube."""
+    z = long_form.walk(64, 256, seed=0, latent="normal")
+    assert np.abs(z).max() > 1.5
+    np.testing.assert_allclose(np.linalg.norm(z, axis=1).mean(), 16, rtol=0.15)
+
+
 @pytest.mark.parametrize("seconds", [0.5, 1.0, 4.0, 7.3, 30.0])
 def test_crossfades_sum_to_one_and_the_length_is_exact(seconds):
     total = int(round(seconds * SR))

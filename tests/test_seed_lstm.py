@@ -10,6 +10,7 @@ def test_network_is_the_seeds_and_numpy_twin_agrees():
     # LSTM(100) on 3 features + Dense 50, 25, 12, 1
     assert model.count_params() == 4 * (3 * 100 + 100 * 100 + 100) + (100 * 50 + 50) \
         + (50 * 25 + 25) + (25 * 12 + 12) + (12 + 1)
+    assert type(model.layers[-1]).__name__ == "LeakyReLU"   # after the last Dense too
     x = np.random.default_rng(0).normal(0, 3000, (6, 1, 3)).astype("float32")
     keras_out = model.predict(x, verbose=0)[:, 0]
     numpy_out = seed_lstm.NumpySeedLSTM(model.get_weights())(x[:, 0].astype("float64"))

@@ -9,16 +9,19 @@ Representation (``features`` / ``to_audio``), frame N (1024 or 2048), hop N/4, p
 - Channel 0: log(|X| + 1e-6) mapped linearly from [log 1e-6, log(1 + 1e-6)] onto [-1, 1]
   (fixed constants, no data statistics: -1 is silence, -120 dB re |X| = 1; +1 is |X| = 1,
   the bound for |x| <= 1, reached by a full-scale Nyquist tone). Rendered piano clips sit in
-  about [-1, 0.8], median about -0.45 (-0.17 on the mel axis).
+  about [-1, 0.8], median about -0.45 (-0.15 on the mel axis).
 - Channel 1: the frame-to-frame difference of the phase, wrapped into [-pi, pi) (the time
   difference of the unwrapped phase) and divided by pi; the first frame holds its phase / pi.
-- mel=True (the paper's IF-Mel): both channels of the linear image are multiplied by one
-  row-stochastic matrix onto as many mel bins (HTK mel, centres evenly spaced in mel up to
-  8 kHz) as linear bins; each row is a triangle between the neighbouring mel centres, widened to
-  at least one linear-bin spacing so the dense low mel bins interpolate between linear bins.
-  Averages stay in [-1, 1]. Below ~2.5 kHz the mel axis is finer than the linear one and the
-  map is exactly invertible; above, three linear bins fold into about one mel bin.
-Audio back: mel images go back to linear bins by the matrix's pseudo-inverse (rcond 1e-2);
+- mel=True (the paper's IF-Mel, as its code computes it): one row-stochastic matrix M maps
+  linear bins onto as many mel bins (HTK mel, centres evenly spaced in mel up to 8 kHz); each
+  row is a triangle between the neighbouring mel centres, widened to at least one linear-bin
+  spacing so the dense low mel bins interpolate between linear bins. M maps the *power* |X|^2
+  (channel 0 is then the log of the mel power's square root, normalised as above) and the
+  unwrapped phase; the IF of the mel-mapped phase is exactly M @ IF, since M is linear and the
+  same in every frame, and stays in [-1, 1]. Below ~2.5 kHz the mel axis is finer than the
+  linear one and the map is exactly invertible; above, three linear bins fold into about one.
+Audio back: mel power and IF go back to linear bins by M's pseudo-inverse (rcond 1e-2; power
+floored at 0);
 magnitude from channel 0; phase = pi * cumulative sum of channel 1 over time; the dropped DC
 bin of every frame is re-derived from the other bins by solving the small banded linear
 system that makes the frames' DC consistent with the signal they overlap-add to (the STFT is
@@ -31,8 +34,8 @@ divisor is therefore floored at NORM_FLOOR = 0.25 (gain <= 2; the last hop fades
 w^2 / 0.25); EXACT_FLOOR = 0.01 (gain <= 10) inverts real features down to the last ~6 ms.
 Measured on 8 rendered BWV 846 clips, spectral convergence (``spectral_convergence``) of the
 linear path: 4.5e-3 (frame 1024) / 6.4e-3 (2048) by default, 5.6e-4 / 8.1e-4 with EXACT_FLOOR,
-sample error < 1e-5 everywhere but the last hop; IF-Mel: 0.027 / 0.025, nearly all of
-it from the IF blurred above ~2.5 kHz. A batch of 8 clips takes ~0.1 s each way.
+sample error < 1e-5 everywhere but the last hop; IF-Mel: 0.031 / 0.032, nearly all of
+it from the IF and power blurred above ~2.5 kHz. A batch of 8 clips takes ~0.1 s each way.
 
 Networks (``build_generator`` / ``build_critic``): the progressive GAN's layers, trained at
 full resolution without growing. Generator: PixelNorm(z) -> EqualizedDense onto a
@@ -183,14 +186,16 @@ def features(audio, frame: int = 1024, mel: bool = True, xp=np):
     samples must be a multiple of the hop; 65536 gives 256 x 512 (frame 1024) or
     128 x 1024 (frame 2048). ``xp``: numpy, or jax.numpy to compute them on the device."""
     spec = stft(audio, frame, xp)[:, :, 1:]                            # DC dropped
-    logmag = xp.log(xp.abs(spec) + LOG_EPS)
-    mag = 2.0 * (logmag - LOG_LO) / (LOG_HI - LOG_LO) - 1.0
+    magnitude = xp.abs(spec)
     phase = xp.angle(spec)
     step = xp.diff(phase, axis=1, prepend=xp.zeros_like(phase[:, :1]))  # frame 0: its phase
     freq = (xp.mod(step + np.pi, 2 * np.pi) - np.pi) / np.pi           # [-1, 1)
+    if mel:  # power and phase onto mel bins (the IF of the mel-mapped phase is M @ IF)
+        m = mel_matrix(frame).astype(magnitude.dtype)
+        magnitude = xp.sqrt(xp.einsum("bfk,mk->bfm", magnitude ** 2, m))
+        freq = xp.einsum("bfk,mk->bfm", freq, m)
+    mag = 2.0 * (xp.log(magnitude + LOG_EPS) - LOG_LO) / (LOG_HI - LOG_LO) - 1.0
     image = xp.stack([mag, freq], axis=-1)
-    if mel:
-        image = xp.einsum("bfkc,mk->bfmc", image, mel_matrix(frame).astype(image.dtype))
     return image.astype(np.float32)      # bounded by construction: no clipping needed
 
 
@@ -201,11 +206,14 @@ def to_audio(images: np.ndarray, frame: int = 1024, mel: bool = True,
     ``floor``: the least squared-window sum divided by; the default bounds the gain on the
     clip's last hop at 2, EXACT_FLOOR inverts real features down to the last ~6 ms."""
     images = np.asarray(images, np.float64)
-    if mel:
-        images = np.einsum("bfmc,km->bfkc", images, mel_inverse(frame), optimize=True)
     mag = np.clip(images[..., 0], -1.0, 1.0)
     mag = np.maximum(np.exp(LOG_LO + (mag + 1.0) / 2.0 * (LOG_HI - LOG_LO)) - LOG_EPS, 0.0)
-    phase = np.pi * np.cumsum(images[..., 1], axis=1)
+    freq = images[..., 1]
+    if mel:  # mel power and IF back onto linear bins
+        inverse = mel_inverse(frame)
+        mag = np.sqrt(np.maximum(np.einsum("bfm,km->bfk", mag ** 2, inverse, optimize=True), 0))
+        freq = np.einsum("bfm,km->bfk", freq, inverse, optimize=True)
+    phase = np.pi * np.cumsum(freq, axis=1)
     spec = mag * np.exp(1j * phase)
     spec = np.concatenate([np.zeros(spec.shape[:2] + (1,), complex), spec], axis=2)
     dc = _frame_dc(istft(spec, frame, DC_FLOOR), frame) @ _dc_solver(frame, spec.shape[1]).T

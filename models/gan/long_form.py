@@ -35,15 +35,20 @@ def slerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
     return (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)
 
 
-def walk(n_clips: int, latent_dim: int, seed: int, clips_per_anchor: int = 4) -> np.ndarray:
-    """(n_clips, latent_dim) latents of a slow walk through random anchors, in [-1, 1] as the
-    GANs' training latents are."""
+def walk(n_clips: int, latent_dim: int, seed: int, clips_per_anchor: int = 4,
+         latent: str = "uniform") -> np.ndarray:
+    """(n_clips, latent_dim) latents of a slow walk through random anchors drawn as the GAN's
+    training latents are (``latent``: uniform in [-1, 1] or standard normal)."""
     n_anchors = math.ceil(n_clips / clips_per_anchor) + 1
-    anchors = np.random.default_rng([seed, 7]).uniform(-1, 1, (n_anchors, latent_dim))
+    rng = np.random.default_rng([seed, 7])
+    anchors = rng.standard_normal((n_anchors, latent_dim)) if latent == "normal" else \
+        rng.uniform(-1, 1, (n_anchors, latent_dim))
     out = []
     for i in range(n_clips):
         k, r = divmod(i, clips_per_anchor)
         out.append(slerp(anchors[k], anchors[k + 1], [r / clips_per_anchor])[0])
+    if latent == "normal":  # the great circle keeps a Gaussian latent's typical norm
+        return np.stack(out)
     # The great circle bulges out of the cube the latents were drawn from (by up to ~40% at a
     # right angle); clip back to it rather than show the generator latents it never saw.
     return np.clip(np.stack(out), -1.0, 1.0)
@@ -113,8 +118,8 @@ def seam_figures(y: np.ndarray, joins: list[tuple[int, int]], frame: int = 1024,
 
 
 def long_form(render, latent_dim: int, clip: int, n: int, seed: int, seconds: float,
-              crossfade: float = 0.25, clips_per_anchor: int = 4,
-              sr: int = SAMPLE_RATE) -> tuple[np.ndarray, dict]:
+              crossfade: float = 0.25, clips_per_anchor: int = 4, sr: int = SAMPLE_RATE,
+              latent: str = "uniform") -> tuple[np.ndarray, dict]:
     """``n`` pieces of ``seconds`` each: (n, samples) audio and the seam figures of all joins.
 
     ``render(z)`` maps (k, latent_dim) latents to (k, clip) audio."""
@@ -122,7 +127,7 @@ def long_form(render, latent_dim: int, clip: int, n: int, seed: int, seconds: fl
     count, overlap, _ = plan(total, clip, crossfade)
     pieces, figures = [], []
     for p in range(n):
-        clips = render(walk(count, latent_dim, seed + p, clips_per_anchor).astype(np.float32))
+        clips = render(walk(count, latent_dim, seed + p, clips_per_anchor, latent).astype(np.float32))
         piece = overlap_add(np.asarray(clips)[:, :clip], overlap, total)
         pieces.append(piece)
         joins = join_regions(count, clip, overlap, total)

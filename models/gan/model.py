@@ -19,6 +19,13 @@ from models.io import atomic_path, read_json
 from models.train import flops
 from models.train.loop import fit_resumable, load_weights, use_jit, write_checkpoint
 
+
+def draw_latents(rng: np.random.Generator, shape: tuple, mcfg: dict) -> np.ndarray:
+    """Latents as the GAN was trained on: uniform in [-1, 1] or standard normal."""
+    if mcfg.get("latent", "uniform") == "normal":
+        return rng.standard_normal(shape)
+    return rng.uniform(-1, 1, shape)
+
 CURVE_FIELDS = ("critic_loss", "wasserstein", "gradient_penalty", "generator_loss")
 
 
@@ -74,7 +81,8 @@ class GanModel:
         keras.utils.set_random_seed(mcfg["seed"])  # initial weights: the same on every run
         generator, critic = self.networks(mcfg)
         trainer = WGANGP(generator, critic, latent_dim=mcfg["latent_dim"],
-                         n_critic=mcfg["n_critic"], gp_weight=mcfg["gp_weight"], seed=mcfg["seed"])
+                         n_critic=mcfg["n_critic"], gp_weight=mcfg["gp_weight"], seed=mcfg["seed"],
+                         latent=mcfg["latent"])
         adam = lambda: keras.optimizers.Adam(mcfg["lr"], beta_1=mcfg["beta1"],  # noqa: E731
                                              beta_2=mcfg["beta2"])
         trainer.compile(d_optimizer=adam(), g_optimizer=adam(),
@@ -148,14 +156,14 @@ class GanModel:
 
     def sample(self, ckpt_dir, n, seed, cfg) -> np.ndarray:
         render, mcfg = self._renderer(ckpt_dir)
-        return render(np.random.default_rng(seed).uniform(-1, 1, (n, mcfg["latent_dim"])))
+        return render(draw_latents(np.random.default_rng(seed), (n, mcfg["latent_dim"]), mcfg))
 
     def interpolate(self, ckpt_dir, seed, points: int = 8) -> np.ndarray:
         """Audio of ``points`` clips on the great circle between two random latents, joined."""
         from models.gan.long_form import slerp
 
         render, mcfg = self._renderer(ckpt_dir)
-        a, b = np.random.default_rng([seed, 1]).uniform(-1, 1, (2, mcfg["latent_dim"]))
+        a, b = draw_latents(np.random.default_rng([seed, 1]), (2, mcfg["latent_dim"]), mcfg)
         return render(slerp(a, b, np.linspace(0, 1, points))).reshape(-1)
 
     long_form_note = ("A slow walk through latent space, rendered clip by clip and joined by "
@@ -169,7 +177,8 @@ class GanModel:
 
         render, mcfg = self._renderer(ckpt_dir)
         pieces, info = long_form.long_form(render, mcfg["latent_dim"], self.length(mcfg), n,
-                                           seed, seconds, self.crossfade, self.clips_per_anchor)
+                                           seed, seconds, self.crossfade, self.clips_per_anchor,
+                                           latent=mcfg["latent"])
         self.sample_info = {**getattr(self, "sample_info", {}), **info}
         return pieces
 

@@ -41,20 +41,27 @@ class OptimizerPair:
         return loss
 
 
+LATENTS = ("uniform", "normal")  # the latent's distribution: U[-1, 1] or N(0, 1)
+
+
 class WGANGP(keras.Model):
     """Wasserstein GAN with gradient penalty, as WaveGAN and SpecGAN train.
 
-    latent: uniform in [-1, 1]; interpolation factor: uniform per example; ``n_critic`` critic
+    latent: uniform in [-1, 1] (WaveGAN) or standard normal (``latent="normal"``, the
+    progressive GAN's and GANSynth's); interpolation factor: uniform per example; ``n_critic`` critic
     updates per generator update; penalty weight ``gp_weight``.
     """
 
     unroll_critic = 1  # JAX: the critic updates' scan unrolled by this factor (True: fully)
 
     def __init__(self, generator, critic, latent_dim=100, n_critic=5, gp_weight=10.0, seed=0,
-                 **kwargs):
+                 latent="uniform", **kwargs):
         super().__init__(**kwargs)
         self.generator, self.critic = generator, critic
         self.latent_dim, self.n_critic, self.gp_weight = latent_dim, n_critic, gp_weight
+        if latent not in LATENTS:
+            raise ValueError(f"latent must be one of {LATENTS}, got {latent!r}")
+        self.latent = latent
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.trackers = [keras.metrics.Mean(name=n) for n in
                          ("critic_loss", "wasserstein", "gradient_penalty", "generator_loss")]
@@ -88,6 +95,8 @@ class WGANGP(keras.Model):
         }
 
     def sample_latent(self, batch):
+        if self.latent == "normal":
+            return keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
         return keras.random.uniform((batch, self.latent_dim), -1.0, 1.0, seed=self.seed_generator)
 
     def sample_eps(self, batch):

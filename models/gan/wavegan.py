@@ -4,8 +4,9 @@ Generator, slice 16384, model size d:  z (100,) -> Dense 16*16d -> (16, 16d) -> 
 five Conv1DTranspose(kernel 25, stride 4, same):  (64, 8d) (256, 4d) (1024, 2d) (4096, d)
 (16384, 1), ReLU between, tanh last. Slices of 32768 / 65536 start from (16, 32d) and add a
 layer: ... (16384, d) -> (32768 | 65536, 1) with stride 2 | 4.
-Critic: the mirror image with Conv1D(25, stride 4), LeakyReLU(0.2), phase shuffle after every
-convolution but the last, then Flatten -> Dense 1. No batch normalisation (WGAN-GP).
+Critic: the mirror image with Conv1D(25, stride 4), LeakyReLU(0.2), phase shuffle after
+convolutions 0-3 (``SHUFFLED``; the reference's long-slice critic adds a 6th convolution with
+none after it, nor after the 5th), then Flatten -> Dense 1. No batch normalisation (WGAN-GP).
 The strided convolutions are Keras's layers computed as stride-1 convolutions
 (models/gan/conv.py): the same weights and outputs, and no input-dilated convolution for XLA.
 """
@@ -19,6 +20,7 @@ from models.gan.layers import PhaseShuffle
 
 KERNEL = 25
 SLICES = (16384, 32768, 65536)
+SHUFFLED = 4    # phase shuffle after the first four convolutions, as the reference's critic
 
 
 def _ladder(slice_len: int, d: int) -> tuple[int, list[tuple[int, int]]]:
@@ -68,7 +70,7 @@ def build_critic(d: int = 64, slice_len: int = 16384, phase_shuffle: int = 2,
     for i, (ch, stride) in enumerate(zip(channels, strides)):
         x = conv(ch, KERNEL, strides=stride, padding="same", name=f"conv_{i}")(x)
         x = layers.LeakyReLU(0.2)(x)
-        if i < len(channels) - 1 and phase_shuffle:
+        if i < SHUFFLED and phase_shuffle:
             x = PhaseShuffle(phase_shuffle, seed=None if seed is None else seed + i,
                              name=f"phase_shuffle_{i}")(x)
     x = layers.Flatten()(x)                                              # (16 * 16d,)

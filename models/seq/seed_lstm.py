@@ -3,8 +3,8 @@
 As in the seed (shared/reference/sequence.md): the 3 previous samples, as int16 values (not
 normalised), form one time step of 3 features; the target is the next sample; MSE loss, Adam
 (1e-3, 0.9, 0.999). Network: LSTM(100, linear activation, hard-sigmoid gates) -> LeakyReLU(0.3)
--> Dense 50 -> 25 -> 12, each followed by LeakyReLU(0.3) -> Dense 1 (linear: a LeakyReLU on
-the output would squash every negative sample; the seed's artefacts do not say). Mono 16 kHz
+-> Dense 50 -> 25 -> 12 -> 1, each followed by LeakyReLU(0.3), the output's included, as the
+seed's saved models have it (negative samples come out through the 0.3 slope). Mono 16 kHz
 here (the seed trained one model per stereo channel at 48 kHz).
 
 - ``lstm_seed_teacher``: what the seed reported. Each output sample is predicted from the three
@@ -46,7 +46,8 @@ def build_model():
     x = layers.LeakyReLU(0.3)(x)
     for width in (50, 25, 12):
         x = layers.LeakyReLU(0.3)(layers.Dense(width)(x))
-    out = layers.Dense(1, dtype="float32", name="next_sample")(x)
+    x = layers.Dense(1, dtype="float32", name="next_sample")(x)
+    out = layers.LeakyReLU(0.3, dtype="float32", name="next_sample_leaky")(x)
     return keras.Model(x_in, out, name="seed_lstm")
 
 
@@ -96,10 +97,9 @@ class NumpySeedLSTM:
         h = hard(o) * (hard(i) * g)                    # linear activations, zero initial state
         leaky = lambda v: np.where(v > 0, v, 0.3 * v)  # noqa: E731
         h = leaky(h)
-        for k, b in self.dense[:-1]:
+        for k, b in self.dense:
             h = leaky(h @ k + b)
-        k, b = self.dense[-1]
-        return (h @ k + b)[:, 0]
+        return h[:, 0]
 
 
 class SeedLSTM:
