@@ -49,7 +49,8 @@ def cfg(model, steps):
     return resolve({"preset": "smoke", model: {"frame": FRAME, "units": 16, "hidden": 16,
                                                "embedding": 4, "chunk": 64, "batch": 4,
                                                "steps": steps, "log_every": 2,
-                                               "checkpoint_every": 2, "lr": 0.01}})
+                                               "checkpoint_every": 2, "lr": 0.01,
+                                               "sequence_seconds": 0.05}})
 
 
 @pytest.mark.parametrize("model", ["lstm", "rnn"])

@@ -17,6 +17,11 @@ from models.train import flops
 from models.train.loop import compile_supervised, fit_resumable, load_weights, write_checkpoint
 
 
+def trainable_count(model) -> int:
+    """Parameters, without the carried recurrent state (non-trainable, one row per batch row)."""
+    return int(sum(np.prod(v.shape) for v in model.trainable_weights))
+
+
 class AudioLSTM:
     """SampleRNN (Mehri et al. 2017), two tiers: an LSTM over frames of 16 samples conditions
     an MLP that predicts each next 8-bit mu-law sample; generates free-running, sample by
@@ -29,35 +34,51 @@ class AudioLSTM:
     needs: tuple = ()
 
     def _build(self, mcfg):
+        carry = mcfg["batch"] if mcfg.get("sequence_seconds") else None
         return samplernn.build_model(mcfg["frame"], mcfg["units"], mcfg["hidden"],
                                      mcfg["embedding"], mcfg["cell"] or self.default_cell,
-                                     mcfg["chunk"])
+                                     mcfg["chunk"], carry_batch=carry)
+
+    @staticmethod
+    def _data(data_dir, mcfg):
+        """make_data(first epoch) for fit_resumable: random chunks, each from a zero state, or
+        (``sequence_seconds``) the chunks of long sequences in order, state carried."""
+        from models.seq.tbptt import SequenceWalker, chunks_per_sequence
+        from models.train.loop import step_batches
+        from models.train.slices import SliceSampler, step_dataset
+
+        frame, chunk, manifest = mcfg["frame"], mcfg["chunk"], Path(data_dir) / "manifest.csv"
+        if not mcfg["sequence_seconds"]:
+            sampler = SliceSampler(manifest, chunk + frame)
+            return lambda first: step_dataset(
+                sampler, lambda audio: samplernn.chunk_inputs(mulaw.encode(audio[0]), frame),
+                mcfg["seed"], 1, mcfg["batch"], mcfg["log_every"], first)
+        n = chunks_per_sequence(mcfg["sequence_seconds"], chunk)
+        walker = SequenceWalker(SliceSampler(manifest, n * chunk + frame), mcfg["seed"],
+                                mcfg["batch"], chunk, frame, n)
+
+        def batch_at(step):
+            audio, first = walker.chunk_at(step)
+            inputs, targets = samplernn.chunk_inputs(mulaw.encode(audio), frame)
+            return {**inputs, "first": first}, targets
+
+        return lambda first: step_batches(batch_at, mcfg["log_every"], first)
 
     def fit(self, data_dir, ckpt_dir, cfg, state_dir) -> dict:
         import keras
 
-        from models.train.slices import SliceSampler, step_dataset
-
         mcfg = cfg[self.name]
-        frame = mcfg["frame"]
         keras.utils.set_random_seed(mcfg["seed"])
         model = self._build(mcfg)
         compile_supervised(model, mcfg,
                            keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-        sampler = SliceSampler(Path(data_dir) / "manifest.csv", mcfg["chunk"] + frame)
-
-        def batches(audio):  # (1, batch, chunk + frame) float -> (inputs, targets)
-            return samplernn.chunk_inputs(mulaw.encode(audio[0]), frame)
-
         began = time.perf_counter()
-        start, reached, compile_s = fit_resumable(
-            model, lambda first: step_dataset(sampler, batches, mcfg["seed"], 1, mcfg["batch"],
-                                              mcfg["log_every"], first),
-            self.name, mcfg, state_dir, ("loss",))
+        start, reached, compile_s = fit_resumable(model, self._data(data_dir, mcfg), self.name,
+                                                  mcfg, state_dir, ("loss",))
         write_checkpoint(model, ckpt_dir, state_dir, mcfg, "weights.npz")
         return {"steps": reached, "resumed_from": start, "backend": keras.backend.backend(),
                 "fit_s": time.perf_counter() - began, "compile_s": compile_s,
-                "parameters": {"network": model.count_params()}, "batch": mcfg["batch"],
+                "parameters": {"network": trainable_count(model)}, "batch": mcfg["batch"],
                 "flops_per_step": flops.supervised_step_flops(model, mcfg["batch"])}
 
     def _model(self, ckpt_dir):

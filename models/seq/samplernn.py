@@ -10,7 +10,9 @@ Training (teacher forcing) sees chunks of T samples plus the F before them:
   frames  (batch, T/F, F) float    samples 0..T-1 as frames, input of the frame tier
   history (batch, T+F-1) int       samples 0..T+F-2, the sample tier's windows
   target  (batch, T) int           samples F..T+F-1
-Gradients are truncated at the chunk (the recurrent state starts at zero in each chunk).
+Gradients are truncated at the chunk. With ``carry_batch`` (truncated BPTT, the paper's
+training; models/seq/tbptt.py) the frame tier starts each chunk from the state the previous
+chunk of the same long sequence left; without, from zero.
 
 Generation runs free, sample by sample, inside one compiled loop (keras.ops.fori_loop under
 jax.jit / tf.function; a plain loop on PyTorch), from F samples of silence: an outer loop over
@@ -24,9 +26,13 @@ from models.seq import mulaw
 
 
 def build_model(frame: int = 16, units: int = 256, hidden: int = 128, embedding: int = 16,
-                cell: str = "lstm", chunk: int = 1024, unroll: bool = False):
+                cell: str = "lstm", chunk: int = 1024, unroll: bool = False,
+                carry_batch: int | None = None):
     """The teacher-forced network; ``unroll`` unrolls the frame tier's recurrence (the same
-    weights; XLA's cost analysis counts a loop's body once, so the FLOP test unrolls it)."""
+    weights; XLA's cost analysis counts a loop's body once, so the FLOP test unrolls it).
+    ``carry_batch``: the frame tier's state is carried from chunk to chunk for a batch of that
+    many rows (truncated BPTT, models/seq/tbptt.py), with an input "first" (batch, 1) that
+    zeroes it where a sequence starts; None: every chunk starts from a zero state."""
     import keras
     from keras import layers
 
@@ -34,11 +40,22 @@ def build_model(frame: int = 16, units: int = 256, hidden: int = 128, embedding:
         raise ValueError(f"chunk ({chunk}) must be a multiple of frame ({frame})")
     frames = keras.Input((chunk // frame, frame), name="frames")
     history = keras.Input((chunk + frame - 1,), dtype="int32", name="history")
+    inputs = {"frames": frames, "history": history}
     h = layers.Dense(units, name="frame_in")(frames)
     cells = {"lstm": layers.LSTMCell, "rnn": layers.SimpleRNNCell}
     if cell not in cells:
         raise ValueError(f"cell must be one of {sorted(cells)}, got {cell!r}")
-    h = layers.RNN(cells[cell](units), return_sequences=True, unroll=unroll, name="frame_rnn")(h)
+    rnn = layers.RNN(cells[cell](units), return_sequences=True, return_state=carry_batch is not None,
+                     unroll=unroll, name="frame_rnn")
+    if carry_batch is None:
+        h = rnn(h)
+    else:
+        from models.seq.tbptt import CarriedState
+
+        inputs["first"] = keras.Input((1,), name="first")
+        carried = CarriedState(units, 2 if cell == "lstm" else 1, carry_batch, name="carried")
+        h, *finals = rnn(h, initial_state=carried(inputs["first"]))
+        h = carried([h, *finals])
     cond = layers.Dense(frame * hidden, name="frame_out")(h)               # (b, T/F, F*S)
     cond = layers.Reshape((chunk, hidden))(cond)                           # (b, T, S)
     e = layers.Embedding(mulaw.LEVELS, embedding, name="embed")(history)   # (b, T+F-1, E)
@@ -46,7 +63,7 @@ def build_model(frame: int = 16, units: int = 256, hidden: int = 128, embedding:
     z = layers.ReLU()(layers.Add()([s, cond]))
     z = layers.Dense(hidden, activation="relu", name="sample_mlp")(z)
     logits = layers.Dense(mulaw.LEVELS, dtype="float32", name="logits")(z)  # (b, T, 256)
-    return keras.Model({"frames": frames, "history": history}, logits, name=f"samplernn_{cell}")
+    return keras.Model(inputs, logits, name=f"samplernn_{cell}")
 
 
 def chunk_inputs(ids: np.ndarray, frame: int) -> tuple[dict, np.ndarray]:

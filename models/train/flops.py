@@ -85,7 +85,8 @@ def layer_flops(layer, timesteps: int | None = None, executed: bool = False) -> 
     rec = _recurrent(layer) if name in GATES or name == "RNN" else None
     if rec:
         gates, units, kernel = rec
-        steps = _positions(layer.input.shape, timesteps)
+        sequence = layer.input[0] if isinstance(layer.input, (list, tuple)) else layer.input
+        steps = _positions(sequence.shape, timesteps)   # (an initial state may follow)
         return 2 * steps * gates * units * (kernel.shape[0] + units)
     if name not in DENSE + CONV + CONV_T:
         return 0
