@@ -42,7 +42,7 @@ def main() -> None:
                                       m["chunk"])
         for n in (1, args.clips):
             start = time.perf_counter()
-            samplernn.generate(model, n, length, 1, m["frame"])
+            samplernn.generate(model, n, length, 1)
             wall = time.perf_counter() - start
             print(f"{name:<5} {n:>3} stream(s): {n * args.seconds / wall:7.2f} s of audio per "
                   f"second ({wall:.1f} s for {n * args.seconds:g} s)")

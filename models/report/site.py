@@ -18,6 +18,7 @@ from models.config import ROOT
 from models.data import clips as clipdata
 from models.io import atomic_dir, read_json
 from models.registry import get as get_model
+from models.report import differences
 from models.report.benchmark import benchmark_page, machine_load, read_benchmark, run_timing
 from models.report.comparison import comparison_page
 from models.report.plots import real_clip
@@ -222,10 +223,12 @@ def add_published(docs: Path, run_dir: Path) -> list[str]:
 
 
 def build_pages(inputs, src_dir, preset: str, models: list[str], n_players: int,
-                clip_length: int, published: list = (), bench_dir=None):
+                clip_length: int, published: list = (), bench_dir=None,
+                model_config: dict | None = None):
     """Write the whole MkDocs source folder ``src_dir`` (atomically); ``published`` are folders
     of published runs (see models/report/publish.py) shown in their own section;
-    ``bench_dir``, the run's ``benchmark:`` files, times the whole run on the benchmark page."""
+    ``bench_dir``, the run's ``benchmark:`` files, times the whole run on the benchmark page;
+    ``model_config``, each model's settings, for the differences from the papers."""
     src_dir = Path(src_dir)
     clips_dir = Path(inputs.index).parent
     with atomic_dir(src_dir) as tmp:
@@ -233,7 +236,9 @@ def build_pages(inputs, src_dir, preset: str, models: list[str], n_players: int,
         shutil.copytree(ROOT / "docs", docs)
         check = read_json(inputs.transcriber[0]) if inputs.transcriber else None
         method = (docs / "method.md").read_text()
-        (docs / "method.md").write_text(method.replace(TRANSCRIBER, transcriber_line(check)))
+        method = method.replace(TRANSCRIBER, transcriber_line(check))
+        (docs / "method.md").write_text(method.replace(
+            differences.MARKER, differences.differences_table(model_config or {}, models, preset)))
         (docs / "models").mkdir()
         (docs / "results").mkdir()
         shutil.copy(inputs.table, docs / "results" / "table.csv")

@@ -23,9 +23,10 @@ def trainable_count(model) -> int:
 
 
 class AudioLSTM:
-    """SampleRNN (Mehri et al. 2017), two tiers: an LSTM over frames of 16 samples conditions
-    an MLP that predicts each next 8-bit mu-law sample; generates free-running, sample by
-    sample."""
+    """SampleRNN (Mehri et al. 2017): an LSTM over frames of 16 samples (two tiers; or, with
+    ``tiers: 3``, one over frames of 16 above one over frames of 4) conditions an MLP that
+    predicts each next 8-bit mu-law sample; trained with truncated BPTT over long sequences;
+    generates free-running, sample by sample."""
 
     name = "lstm"
     default_cell = "lstm"
@@ -33,11 +34,17 @@ class AudioLSTM:
     has_curves = True
     needs: tuple = ()
 
+    @staticmethod
+    def _big_frame(mcfg) -> int | None:
+        """The top tier's frame of a three-tier model, None for two tiers."""
+        return mcfg["big_frame"] if mcfg.get("tiers", 2) == 3 else None
+
     def _build(self, mcfg):
         carry = mcfg["batch"] if mcfg.get("sequence_seconds") else None
         return samplernn.build_model(mcfg["frame"], mcfg["units"], mcfg["hidden"],
                                      mcfg["embedding"], mcfg["cell"] or self.default_cell,
-                                     mcfg["chunk"], carry_batch=carry)
+                                     mcfg["chunk"], carry_batch=carry,
+                                     big_frame=self._big_frame(mcfg))
 
     @staticmethod
     def _data(data_dir, mcfg):
@@ -47,19 +54,20 @@ class AudioLSTM:
         from models.train.loop import step_batches
         from models.train.slices import SliceSampler, step_dataset
 
-        frame, chunk, manifest = mcfg["frame"], mcfg["chunk"], Path(data_dir) / "manifest.csv"
+        frame, big, chunk = mcfg["frame"], AudioLSTM._big_frame(mcfg), mcfg["chunk"]
+        back, manifest = big or frame, Path(data_dir) / "manifest.csv"   # look-back samples
         if not mcfg["sequence_seconds"]:
-            sampler = SliceSampler(manifest, chunk + frame)
+            sampler = SliceSampler(manifest, chunk + back)
             return lambda first: step_dataset(
-                sampler, lambda audio: samplernn.chunk_inputs(mulaw.encode(audio[0]), frame),
+                sampler, lambda audio: samplernn.chunk_inputs(mulaw.encode(audio[0]), frame, big),
                 mcfg["seed"], 1, mcfg["batch"], mcfg["log_every"], first)
         n = chunks_per_sequence(mcfg["sequence_seconds"], chunk)
-        walker = SequenceWalker(SliceSampler(manifest, n * chunk + frame), mcfg["seed"],
-                                mcfg["batch"], chunk, frame, n)
+        walker = SequenceWalker(SliceSampler(manifest, n * chunk + back), mcfg["seed"],
+                                mcfg["batch"], chunk, back, n)
 
         def batch_at(step):
             audio, first = walker.chunk_at(step)
-            inputs, targets = samplernn.chunk_inputs(mulaw.encode(audio), frame)
+            inputs, targets = samplernn.chunk_inputs(mulaw.encode(audio), frame, big)
             return {**inputs, "first": first}, targets
 
         return lambda first: step_batches(batch_at, mcfg["log_every"], first)
@@ -89,7 +97,7 @@ class AudioLSTM:
 
     def _generate(self, ckpt_dir, n, length, seed) -> np.ndarray:
         model, mcfg = self._model(ckpt_dir)
-        return samplernn.generate(model, n, length, seed, mcfg["frame"], mcfg["temperature"])
+        return samplernn.generate(model, n, length, seed, mcfg["temperature"])
 
     def sample(self, ckpt_dir, n, seed, cfg) -> np.ndarray:
         return self._generate(ckpt_dir, n, read_json(Path(ckpt_dir) / "model.json")["clip_length"],

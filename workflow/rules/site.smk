@@ -42,6 +42,7 @@ rule site_pages:
         clip_length=config["clips"]["length"],
         published=published_runs(),
         benchmarks=f"{R}/benchmarks",  # every timed job, for the whole run's time
+        model_config={m: config[m] for m in MODELS if m in config},  # vs. their papers
     log:
         f"{R}/logs/site_pages.log",
     conda:
