@@ -242,12 +242,15 @@ def widths(d: int, n: int) -> list[int]:
 
 
 def build_generator(d: int = 64, latent_dim: int = 256, frames: int = 256, bins: int = 512,
-                    n_up: int | None = None):
-    """z (batch, latent_dim) -> image (batch, frames, bins, 2) in [-1, 1], float32."""
+                    n_up: int | None = None, progressive: bool = False):
+    """z (batch, latent_dim) -> image (batch, frames, bins, 2) in [-1, 1], float32.
+    ``progressive``: a "to image" convolution per level, faded in by the level of detail
+    (models/gan/progressive.py); at full detail the same output as without."""
     import keras
     from keras import layers
 
     from models.gan.pg_layers import EqualizedConv2D, EqualizedDense, PixelNorm
+    from models.gan.progressive import Fade
 
     n = default_levels(frames, bins) if n_up is None else n_up
     ch = widths(d, n)
@@ -262,32 +265,46 @@ def build_generator(d: int = 64, latent_dim: int = 256, frames: int = 256, bins:
     x = EqualizedDense(h * w * ch[0], name="project")(PixelNorm(name="normalise_z")(z))
     x = act(layers.Reshape((h, w, ch[0]))(x))
     x = act(EqualizedConv2D(ch[0], 3, name="conv_0")(x))
+    to_image = lambda b: EqualizedConv2D(2, 1, gain=1.0,  # noqa: E731
+                                         name="to_image" if b == n else f"to_image_{b}")
+    image = to_image(0)(x) if progressive else None
     for b in range(1, n + 1):
         x = layers.UpSampling2D(2, interpolation="nearest")(x)
         x = act(EqualizedConv2D(ch[b], 3, name=f"conv_{b}a")(x))
         x = act(EqualizedConv2D(ch[b], 3, name=f"conv_{b}b")(x))
-    x = EqualizedConv2D(2, 1, gain=1.0, name="to_image")(x)
+        if progressive:
+            low = layers.UpSampling2D(2, interpolation="nearest")(image)
+            image = Fade(n, b, name=f"fade_{b}")([low, to_image(b)(x)])
+    x = image if progressive else to_image(n)(x)
     out = layers.Activation("tanh", dtype="float32")(x)
     return keras.Model(z, out, name="gansynth_generator")
 
 
 def build_critic(d: int = 64, frames: int = 256, bins: int = 512, n_down: int | None = None,
-                 group_size: int | None = None):
-    """image (batch, frames, bins, 2) -> score (batch, 1), float32."""
+                 group_size: int | None = None, progressive: bool = False):
+    """image (batch, frames, bins, 2) -> score (batch, 1), float32. ``progressive``: the
+    input reduced to the level of detail, a "from image" convolution per level, new blocks
+    faded in (models/gan/progressive.py); at full detail the same score as without."""
     import keras
     from keras import layers
 
     from models.gan.pg_layers import EqualizedConv2D, EqualizedDense, MinibatchStdDev
+    from models.gan.progressive import Fade, LevelOfDetail
 
     n = default_levels(frames, bins) if n_down is None else n_down
     ch = widths(d, n)
     lrelu = lambda: layers.LeakyReLU(0.2)  # noqa: E731
     x_in = keras.Input((frames, bins, 2), name="image")
-    x = lrelu()(EqualizedConv2D(ch[n], 1, name="from_image")(x_in))
+    image = LevelOfDetail(n, name="level_of_detail")(x_in) if progressive else x_in
+    x = lrelu()(EqualizedConv2D(ch[n], 1, name="from_image")(image))
     for b in range(n, 0, -1):
         x = lrelu()(EqualizedConv2D(ch[b], 3, name=f"conv_{b}a")(x))
         x = lrelu()(EqualizedConv2D(ch[b - 1], 3, name=f"conv_{b}b")(x))
         x = layers.AveragePooling2D(2)(x)
+        if progressive:
+            image = layers.AveragePooling2D(2)(image)
+            new = lrelu()(EqualizedConv2D(ch[b - 1], 1, name=f"from_image_{b - 1}")(image))
+            x = Fade(n, b, name=f"fade_{b}")([new, x])
     x = MinibatchStdDev(group_size, name="minibatch_std")(x)
     x = lrelu()(EqualizedConv2D(ch[0], 3, name="conv_0")(x))
     x = lrelu()(EqualizedDense(ch[0], name="dense")(layers.Flatten()(x)))

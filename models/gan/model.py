@@ -45,6 +45,10 @@ class GanModel:
     def networks(self, mcfg: dict):
         raise NotImplementedError
 
+    def schedule(self, mcfg: dict):
+        """step -> level of detail, for a progressively grown model; None: no growing."""
+        return None
+
     def generator_only(self, mcfg: dict):
         raise NotImplementedError
 
@@ -82,7 +86,7 @@ class GanModel:
         generator, critic = self.networks(mcfg)
         trainer = WGANGP(generator, critic, latent_dim=mcfg["latent_dim"],
                          n_critic=mcfg["n_critic"], gp_weight=mcfg["gp_weight"], seed=mcfg["seed"],
-                         latent=mcfg["latent"])
+                         latent=mcfg["latent"], schedule=self.schedule(mcfg))
         adam = lambda: keras.optimizers.Adam(mcfg["lr"], beta_1=mcfg["beta1"],  # noqa: E731
                                              beta_2=mcfg["beta2"])
         trainer.compile(d_optimizer=adam(), g_optimizer=adam(),
@@ -281,7 +285,7 @@ class GANSynth(GanModel):
     critic with pixel norm, equalised learning rate and minibatch standard deviation, on
     log-magnitude and instantaneous-frequency images of 65536-sample clips (4.1 s); audio comes
     back by integrating the frequency into phase, no Griffin-Lim. Trained by the shared WGAN-GP
-    trainer, without the paper's progressive growing."""
+    trainer, with the paper's progressive growing as an option (``progressive``)."""
 
     name = "gansynth"
     slice_len = 65536
@@ -301,12 +305,23 @@ class GANSynth(GanModel):
         from models.gan import gansynth
 
         self.rep = {"frame": mcfg["frame"], "mel": mcfg["mel"]}
-        return gansynth.build_generator(mcfg["d"], mcfg["latent_dim"], *self.grid(mcfg))
+        return gansynth.build_generator(mcfg["d"], mcfg["latent_dim"], *self.grid(mcfg),
+                                        progressive=mcfg.get("progressive", False))
 
     def networks(self, mcfg):
         from models.gan import gansynth
 
-        return self.generator_only(mcfg), gansynth.build_critic(mcfg["d"], *self.grid(mcfg))
+        return self.generator_only(mcfg), gansynth.build_critic(
+            mcfg["d"], *self.grid(mcfg), progressive=mcfg["progressive"])
+
+    def schedule(self, mcfg):
+        from models.gan import gansynth
+        from models.gan.progressive import Schedule
+
+        if not mcfg["progressive"]:
+            return None
+        return Schedule(mcfg["progressive_steps"] or mcfg["steps"],
+                        gansynth.default_levels(*self.grid(mcfg)))
 
     def to_critic(self, audio, aux):
         from models.gan import gansynth

@@ -40,6 +40,7 @@ def tf_input_gradient(critic, x):
 def tf_train_step(model, data):
     import tensorflow as tf
 
+    model.set_levels()
     reals = _reals(data)
     for i in range(model.n_critic):
         real = reals[i]
@@ -77,6 +78,7 @@ def torch_input_gradient(critic, x):
 def torch_train_step(model, data):
     import torch
 
+    model.set_levels()
     reals = _reals(data)
     for i in range(model.n_critic):
         real = reals[i]
@@ -146,6 +148,10 @@ def jax_train_step(model, state, data):
     n_d = ix["n_d_opt"]
     d_ov, g_ov = list(ov[:n_d]), list(ov[n_d:])
     critic, generator = model.critic, model.generator
+    if model.schedule is not None:  # progressive growing: the level at this step
+        level = model.schedule(g_ov[ix["g_iter"]])
+        g_ntv = [level if i in ix["g_level"] else v for i, v in enumerate(g_ntv)]
+        d_ntv = [level if i in ix["d_level"] else v for i, v in enumerate(d_ntv)]
 
     def draw(seed, fn):
         with keras.StatelessScope(state_mapping=[(model.seed_generator.state, seed)]) as scope:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import keras
 
 from models.gan import steps
+from models.gan.progressive import level_variables
 
 
 class OptimizerPair:
@@ -55,13 +56,14 @@ class WGANGP(keras.Model):
     unroll_critic = 1  # JAX: the critic updates' scan unrolled by this factor (True: fully)
 
     def __init__(self, generator, critic, latent_dim=100, n_critic=5, gp_weight=10.0, seed=0,
-                 latent="uniform", **kwargs):
+                 latent="uniform", schedule=None, **kwargs):
         super().__init__(**kwargs)
         self.generator, self.critic = generator, critic
         self.latent_dim, self.n_critic, self.gp_weight = latent_dim, n_critic, gp_weight
         if latent not in LATENTS:
             raise ValueError(f"latent must be one of {LATENTS}, got {latent!r}")
         self.latent = latent
+        self.schedule = schedule  # step -> level of detail (progressive growing), or None
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.trackers = [keras.metrics.Mean(name=n) for n in
                          ("critic_loss", "wasserstein", "gradient_penalty", "generator_loss")]
@@ -92,7 +94,20 @@ class WGANGP(keras.Model):
             "d_ntv": positions(ntv, self.critic.non_trainable_variables),
             "seed": positions(ntv, [self.seed_generator.state])[0],
             "n_d_opt": len(self.d_optimizer.variables),
+            "g_level": positions(self.generator.non_trainable_variables,
+                                 level_variables(self.generator)),
+            "d_level": positions(self.critic.non_trainable_variables,
+                                 level_variables(self.critic)),
+            "g_iter": positions(self.g_optimizer.variables, [self.g_optimizer.iterations])[0],
         }
+
+    def set_levels(self) -> None:
+        """Progressive growing: every level-of-detail variable to the schedule's level at the
+        generator's step count (TensorFlow and PyTorch; the JAX step sets its own copies)."""
+        if self.schedule is not None:
+            level = self.schedule(self.g_optimizer.iterations)
+            for v in level_variables(self.generator) + level_variables(self.critic):
+                v.assign(level)
 
     def sample_latent(self, batch):
         if self.latent == "normal":
