@@ -1,5 +1,6 @@
-"""The method page's "differences from the papers" table: built from models/report/recipes.py and the
-config, it lists a setting exactly when the config differs from the paper, and renders."""
+"""The method page's "differences from the papers" table: built from models/report/recipes.py
+and the config, it lists a setting exactly when the config differs from the paper, and
+renders."""
 import markdown
 import pytest
 import yaml

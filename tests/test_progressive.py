@@ -52,8 +52,8 @@ def test_at_full_detail_the_grown_networks_are_the_plain_ones():
     z = np.random.default_rng(0).normal(size=(3, 16)).astype("float32")
     image = np.random.default_rng(1).uniform(-1, 1, (3, FRAMES, BINS, 2)).astype("float32")
     for kind, x in (("generator", z), ("critic", image)):
-        np.testing.assert_allclose(np.asarray(nets[kind, True](x)), np.asarray(nets[kind, False](x)),
-                                   rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(np.asarray(nets[kind, True](x)),
+                                   np.asarray(nets[kind, False](x)), rtol=1e-5, atol=1e-6)
 
 
 def test_at_level_zero_the_generator_paints_its_base_grid_and_the_critic_sees_it():

@@ -128,7 +128,7 @@ def test_killed_and_resumed_run_continues_the_same_sequences(tmp_path, backend):
     target = step + 3 + ((step + 3) % 12 == 0)   # 12 chunks of 64 a sequence: stop mid-way
     resumed = run(tmp_path, "killed", target, data, backend)
     assert (resumed["resumed_from"], resumed["steps"]) == (step, target)
-    plain = run(tmp_path, "plain", target, data, backend)
+    assert run(tmp_path, "plain", target, data, backend)["resumed_from"] == 0
     a, state_a, first = next_chunk_logits(tmp_path / "killed" / "checkpoint", data, target)
     b, state_b, _ = next_chunk_logits(tmp_path / "plain" / "checkpoint", data, target)
     assert not first.any() and all(np.abs(s).max() > 1e-3 for s in state_b)  # state carried

@@ -127,7 +127,8 @@ def long_form(render, latent_dim: int, clip: int, n: int, seed: int, seconds: fl
     count, overlap, _ = plan(total, clip, crossfade)
     pieces, figures = [], []
     for p in range(n):
-        clips = render(walk(count, latent_dim, seed + p, clips_per_anchor, latent).astype(np.float32))
+        z = walk(count, latent_dim, seed + p, clips_per_anchor, latent)
+        clips = render(z.astype(np.float32))
         piece = overlap_add(np.asarray(clips)[:, :clip], overlap, total)
         pieces.append(piece)
         joins = join_regions(count, clip, overlap, total)

@@ -22,11 +22,16 @@ def gradient_penalty(grad_x):
     return ops.mean(ops.square(norm - 1.0))
 
 
-def critic_objective(d_real, d_fake, grad_x, gp_weight):
-    """(loss, Wasserstein estimate, gradient penalty); the critic minimises the loss."""
+def critic_objective(d_real, d_fake, grad_x, gp_weight, drift=0.0):
+    """(loss, Wasserstein estimate, gradient penalty); the critic minimises the loss.
+    ``drift``: the progressive GAN's weight on mean(d_real^2), which keeps the critic's scores
+    from drifting away from zero (0.001 in GANSynth; 0 in WaveGAN)."""
     wasserstein = ops.mean(d_real) - ops.mean(d_fake)
     gp = gradient_penalty(grad_x)
-    return -wasserstein + gp_weight * gp, wasserstein, gp
+    loss = -wasserstein + gp_weight * gp
+    if drift:
+        loss = loss + drift * ops.mean(ops.square(ops.cast(d_real, "float32")))
+    return loss, wasserstein, gp
 
 
 def generator_objective(d_fake):

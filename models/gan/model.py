@@ -86,7 +86,8 @@ class GanModel:
         generator, critic = self.networks(mcfg)
         trainer = WGANGP(generator, critic, latent_dim=mcfg["latent_dim"],
                          n_critic=mcfg["n_critic"], gp_weight=mcfg["gp_weight"], seed=mcfg["seed"],
-                         latent=mcfg["latent"], schedule=self.schedule(mcfg))
+                         latent=mcfg["latent"], schedule=self.schedule(mcfg),
+                         drift=mcfg["drift"])
         adam = lambda: keras.optimizers.Adam(mcfg["lr"], beta_1=mcfg["beta1"],  # noqa: E731
                                              beta_2=mcfg["beta2"])
         trainer.compile(d_optimizer=adam(), g_optimizer=adam(),

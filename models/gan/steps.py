@@ -51,7 +51,8 @@ def tf_train_step(model, data):
             d_real = model.critic(real, training=True)
             d_fake = model.critic(fake, training=True)
             grad_x = tf_input_gradient(model.critic, losses.interpolate(real, fake, eps))
-            d_loss, wd, gp = losses.critic_objective(d_real, d_fake, grad_x, model.gp_weight)
+            d_loss, wd, gp = losses.critic_objective(d_real, d_fake, grad_x, model.gp_weight,
+                                                 model.drift)
         grads = tape.gradient(d_loss, model.critic.trainable_variables)
         model.d_optimizer.apply(grads, model.critic.trainable_variables)
     z = model.sample_latent(batch)
@@ -89,7 +90,8 @@ def torch_train_step(model, data):
         d_real = model.critic(real, training=True)
         d_fake = model.critic(fake, training=True)
         grad_x = torch_input_gradient(model.critic, losses.interpolate(real, fake, eps))
-        d_loss, wd, gp = losses.critic_objective(d_real, d_fake, grad_x, model.gp_weight)
+        d_loss, wd, gp = losses.critic_objective(d_real, d_fake, grad_x, model.gp_weight,
+                                                 model.drift)
         params = [v.value for v in model.critic.trainable_variables]
         grads = torch.autograd.grad(d_loss, params)
         model.d_optimizer.apply(list(grads), model.critic.trainable_variables)
@@ -173,7 +175,8 @@ def jax_train_step(model, state, data):
             d_fake, d_ntv = critic.stateless_call(d_tv, d_ntv, fake, training=True)
             x_hat = losses.interpolate(real, fake, eps)
             grad_x, d_ntv = jax_input_gradient(critic, d_tv, d_ntv, x_hat)
-            loss, wd, gp = losses.critic_objective(d_real, d_fake, grad_x, model.gp_weight)
+            loss, wd, gp = losses.critic_objective(d_real, d_fake, grad_x, model.gp_weight,
+                                                   model.drift)
             return loss, (d_ntv, wd, gp)
 
         (d_loss, (d_ntv, wd, gp)), grads = jax.value_and_grad(d_loss_fn, has_aux=True)(d_tv,

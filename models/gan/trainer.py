@@ -49,14 +49,15 @@ class WGANGP(keras.Model):
     """Wasserstein GAN with gradient penalty, as WaveGAN and SpecGAN train.
 
     latent: uniform in [-1, 1] (WaveGAN) or standard normal (``latent="normal"``, the
-    progressive GAN's and GANSynth's); interpolation factor: uniform per example; ``n_critic`` critic
-    updates per generator update; penalty weight ``gp_weight``.
+    progressive GAN's and GANSynth's); interpolation factor: uniform per example; ``n_critic``
+    critic updates per generator update; penalty weight ``gp_weight``; ``drift``, the progressive
+    GAN's drift penalty; ``schedule``, progressive growing's level of detail by step.
     """
 
     unroll_critic = 1  # JAX: the critic updates' scan unrolled by this factor (True: fully)
 
     def __init__(self, generator, critic, latent_dim=100, n_critic=5, gp_weight=10.0, seed=0,
-                 latent="uniform", schedule=None, **kwargs):
+                 latent="uniform", schedule=None, drift=0.0, **kwargs):
         super().__init__(**kwargs)
         self.generator, self.critic = generator, critic
         self.latent_dim, self.n_critic, self.gp_weight = latent_dim, n_critic, gp_weight
@@ -64,6 +65,7 @@ class WGANGP(keras.Model):
             raise ValueError(f"latent must be one of {LATENTS}, got {latent!r}")
         self.latent = latent
         self.schedule = schedule  # step -> level of detail (progressive growing), or None
+        self.drift = drift        # weight of the critic's drift penalty on real scores
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.trackers = [keras.metrics.Mean(name=n) for n in
                          ("critic_loss", "wasserstein", "gradient_penalty", "generator_loss")]

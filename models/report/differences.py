@@ -1,6 +1,6 @@
 """The method page's "Differences from the papers" section, generated from the models' paper
-recipes (models/report/recipes.py) and the run's configuration: one row per model and setting where the
-run differs from the paper, with the config keys that restore the paper's choice."""
+recipes (models/report/recipes.py) and the run's configuration: one row per model and setting
+where the run differs from the paper, with the config keys that restore the paper's choice."""
 from __future__ import annotations
 
 from models.report.recipes import differences

@@ -52,8 +52,9 @@ def differences(cfg: dict, models) -> list[dict]:
 
 
 CHANGED = "changed from the paper's value in this run's configuration"
-WGAN_GP = Setting("WGAN-GP training", (5, 10.0, 0.0001, 0.5, 0.9, 100, "uniform"), CHANGED,
-                  ("n_critic", "gp_weight", "lr", "beta1", "beta2", "latent_dim", "latent"))
+WGAN_GP = Setting("WGAN-GP training", (5, 10.0, 0.0, 0.0001, 0.5, 0.9, 100, "uniform"), CHANGED,
+                  ("n_critic", "gp_weight", "drift", "lr", "beta1", "beta2", "latent_dim",
+                   "latent"))
 SAMPLERNN = (
     Setting("truncated BPTT: each row walks a long sequence, the state carried", (8.0,),
             "switched off in this run's configuration", ("sequence_seconds",)),
@@ -96,9 +97,9 @@ RECIPES = {
         Setting("progressive growing: 7 resolutions from 2 x 16, each block faded in", (True,),
                 "at a small budget each of the 13 stages gets a few steps; measured on CPU "
                 "(method page): it did not help there", ("progressive",)),
-        Setting("drift penalty and generator weight average", "0.001 x critic score^2; "
-                "EMA 0.999 of the generator", "not built yet in the shared WGAN-GP trainer",
-                ours="neither"),
+        Setting("drift penalty on the critic's real scores", (0.001,), CHANGED, ("drift",)),
+        Setting("generator weight average", "EMA 0.999 of the generator's weights",
+                "not built yet in the shared WGAN-GP trainer", ours="the last weights"),
         Setting("pitch conditioning", "one-hot pitch joined to the latent (NSynth notes)",
                 "Bach clips are polyphonic: there is no single pitch to condition on",
                 ours="unconditional"),

@@ -6,9 +6,9 @@ sequence s div n, and all rows draw new sequences together when theirs end. The 
 is carried from one chunk to the next and gradients are cut at the chunk boundary.
 
 The carried state lives in the model, as non-trainable variables (``CarriedState``) that the
-training step reads before the recurrence and overwrites after it, so every backend's fit() threads it through
-the compiled step (as it does batch normalisation's statistics) and the saved training state
-holds it: a resumed run continues the same sequences from the same state. A "first" input
+training step reads before the recurrence and overwrites after it, so every backend's fit()
+threads it through the compiled step (as it does batch normalisation's statistics) and the saved
+training state holds it: a resumed run continues the same sequences from the same state. A "first" input
 (batch, 1), 1 at the first chunk of a sequence, zeroes the state there; the batches are a
 function of (seed, step) only, so a resumed run draws exactly the chunks an uninterrupted one
 would.
