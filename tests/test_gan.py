@@ -79,6 +79,37 @@ def test_gansynth_trains_on_gaussian_latents_with_one_critic_update():
         assert np.std(z) == pytest.approx(1.0 if latent == "normal" else 3 ** -0.5, rel=0.05)
 
 
+def test_generation_weights_are_the_moving_average_and_training_keeps_its_own():
+    """With ``ema`` the generator checkpoint holds the optimizer's moving average of the
+    generator's weights; the weights training continues from are restored."""
+    import keras
+
+    from gan_check import Repeat
+    from models.gan import wavegan
+    from models.gan.model import averaged_weights
+    from models.gan.trainer import WGANGP
+
+    keras.utils.set_random_seed(0)
+    g, c = wavegan.build_generator(2, latent_dim=8), wavegan.build_critic(2)
+    trainer = WGANGP(g, c, latent_dim=8, n_critic=1)
+    trainer.compile(d_optimizer=keras.optimizers.Adam(1e-3),
+                    g_optimizer=keras.optimizers.Adam(1e-3, use_ema=True, ema_momentum=0.5))
+    start = [v.numpy() for v in g.trainable_variables]
+    x = np.random.default_rng(0).uniform(-0.5, 0.5, (1, 4, 16384, 1)).astype("float32")
+    trainer.fit(Repeat(x, 3), epochs=1, verbose=0)
+    trained = [v.numpy() for v in g.trainable_variables]
+    with averaged_weights(g, trainer.g_optimizer):
+        averaged = [v.numpy() for v in g.trainable_variables]
+    moving = [v.numpy() for v in trainer.g_optimizer._model_variables_moving_average]
+    for a, m in zip(averaged, moving, strict=True):
+        np.testing.assert_array_equal(a, m)
+    moved = [np.abs(t - s).max() > 1e-6 for t, s in zip(trained, start)]
+    assert any(moved) and all(np.abs(a - t).max() > 1e-7 and np.abs(a - s).max() > 1e-7
+                              for a, t, s, m in zip(averaged, trained, start, moved) if m)
+    for t, v in zip(trained, g.trainable_variables):
+        np.testing.assert_array_equal(v.numpy(), t)
+
+
 def test_specgan_parameter_counts_at_d64():
     from models.gan import specgan
 

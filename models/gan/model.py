@@ -8,6 +8,7 @@ is ``log_every`` steps: one row of the training curves. The full training state 
 """
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sys
 import time
@@ -18,6 +19,24 @@ import numpy as np
 from models.io import atomic_path, read_json
 from models.train import flops
 from models.train.loop import fit_resumable, load_weights, use_jit, write_checkpoint
+
+
+@contextlib.contextmanager
+def averaged_weights(network, optimizer):
+    """Inside: ``network``'s trainable weights are the optimizer's moving average of them (the
+    progressive GAN generates from an EMA of its generator), if it keeps one; restored after,
+    so training (and its saved state) carries on from the weights it trained."""
+    if not getattr(optimizer, "use_ema", False):
+        yield
+        return
+    trained = [np.array(v.numpy() if hasattr(v, "numpy") else v.value)
+               for v in network.trainable_variables]
+    optimizer.finalize_variable_values(network.trainable_variables)
+    try:
+        yield
+    finally:
+        for v, value in zip(network.trainable_variables, trained):
+            v.assign(value)
 
 
 def draw_latents(rng: np.random.Generator, shape: tuple, mcfg: dict) -> np.ndarray:
@@ -88,9 +107,10 @@ class GanModel:
                          n_critic=mcfg["n_critic"], gp_weight=mcfg["gp_weight"], seed=mcfg["seed"],
                          latent=mcfg["latent"], schedule=self.schedule(mcfg),
                          drift=mcfg["drift"])
-        adam = lambda: keras.optimizers.Adam(mcfg["lr"], beta_1=mcfg["beta1"],  # noqa: E731
-                                             beta_2=mcfg["beta2"])
-        trainer.compile(d_optimizer=adam(), g_optimizer=adam(),
+        adam = lambda **ema: keras.optimizers.Adam(  # noqa: E731
+            mcfg["lr"], beta_1=mcfg["beta1"], beta_2=mcfg["beta2"], **ema)
+        average = {"use_ema": True, "ema_momentum": mcfg["ema"]} if mcfg["ema"] else {}
+        trainer.compile(d_optimizer=adam(), g_optimizer=adam(**average),
                         jit_compile=use_jit(mcfg["jit_compile"]))
         sampler = SliceSampler(Path(data_dir) / "manifest.csv", self.length(mcfg))
         began = time.perf_counter()
@@ -106,7 +126,8 @@ class GanModel:
                                                     mcfg["seed"], mcfg["n_critic"],
                                                     mcfg["batch"], mcfg["log_every"], first),
                 self.name, mcfg, state_dir, CURVE_FIELDS)
-        write_checkpoint(generator, ckpt_dir, state_dir, mcfg, "generator.npz")
+        with averaged_weights(generator, trainer.g_optimizer):  # what generation uses
+            write_checkpoint(generator, ckpt_dir, state_dir, mcfg, "generator.npz")
         return {"steps": reached, "resumed_from": start, "backend": keras.backend.backend(),
                 "fit_s": time.perf_counter() - began, "compile_s": compile_s,
                 "clip_length": self.length(mcfg),

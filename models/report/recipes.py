@@ -98,8 +98,9 @@ RECIPES = {
                 "at a small budget each of the 13 stages gets a few steps; measured on CPU "
                 "(method page): it did not help there", ("progressive",)),
         Setting("drift penalty on the critic's real scores", (0.001,), CHANGED, ("drift",)),
-        Setting("generator weight average", "EMA 0.999 of the generator's weights",
-                "not built yet in the shared WGAN-GP trainer", ours="the last weights"),
+        Setting("generator weights averaged for generation (EMA)", (0.999,),
+                "an average over the last ~1,000 steps would mostly hold the initial weights "
+                "in a run of a few hundred steps", ("ema",)),
         Setting("pitch conditioning", "one-hot pitch joined to the latent (NSynth notes)",
                 "Bach clips are polyphonic: there is no single pitch to condition on",
                 ours="unconditional"),
