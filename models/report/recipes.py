@@ -31,13 +31,14 @@ class Setting:
                     "why": self.why, "key": ""}
         pairs = [(k, v) for k, v in zip(self.keys, self.paper) if mcfg.get(k) != v]
         return {"model": model, "what": self.what,
-                "paper": ", ".join(f"{k} {_value(v)}" for k, v in pairs),
-                "ours": ", ".join(f"{k} {_value(mcfg.get(k))}" for k, _ in pairs),
+                "paper": ", ".join(f"{k} {shown(v)}" for k, v in pairs),
+                "ours": ", ".join(f"{k} {shown(mcfg.get(k))}" for k, _ in pairs),
                 "why": self.why,
-                "key": ", ".join(f"`{model}.{k}: {_value(v)}`" for k, v in pairs)}
+                "key": ", ".join(f"`{model}.{k}: {shown(v)}`" for k, v in pairs)}
 
 
-def _value(v) -> str:
+def shown(v) -> str:
+    """A config value as the table shows it."""
     if v is None:
         return "null"
     if isinstance(v, bool):
