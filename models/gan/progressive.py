@@ -83,15 +83,15 @@ class LevelOfDetail(_Levelled):
     sum over resolutions j of hat(level - j) x (the image pooled by 2^(n - j), upsampled back)."""
 
     def call(self, x):
-        out, pooled = 0.0, x
-        for j in range(self.levels, -1, -1):
-            factor = 2 ** (self.levels - j)
-            up = pooled if factor == 1 else ops.repeat(ops.repeat(pooled, factor, axis=1),
-                                                        factor, axis=2)
+        pyramid = [x]                                    # pyramid[k]: pooled k times
+        for _ in range(self.levels):
+            pyramid.append(ops.average_pool(pyramid[-1], 2, 2, padding="valid"))
+        out = None                  # coarse to fine; upsampling is linear, so the weighted
+        for j in range(self.levels + 1):  # terms are summed as they are upsampled together
             hat = ops.cast(ops.maximum(1.0 - ops.abs(self.level - j), 0.0), x.dtype)
-            out = out + hat * up
-            if j:
-                pooled = ops.average_pool(pooled, 2, 2, padding="valid")
+            term = hat * pyramid[self.levels - j]
+            out = term if out is None else \
+                ops.repeat(ops.repeat(out, 2, axis=1), 2, axis=2) + term
         return out
 
     def compute_output_shape(self, input_shape):
