@@ -57,12 +57,8 @@ WGAN_GP = Setting("WGAN-GP training", (5, 10.0, 0.0, 0.0001, 0.5, 0.9, 100, "uni
                   ("n_critic", "gp_weight", "drift", "lr", "beta1", "beta2", "latent_dim",
                    "latent"))
 SAMPLERNN = (
-    Setting("truncated BPTT: each row walks a long sequence, the state carried", (8.0,),
-            "switched off in this run's configuration", ("sequence_seconds",)),
-    Setting("tiers (the paper's best music model has three)", (3,),
-            "two tiers: on the quick preset's CPU budget they reached the lower loss "
-            "(see the method page); `tiers: 3` builds frames of 16 over frames of 4",
-            ("tiers",)),
+    Setting("truncated BPTT: each row walks a long sequence (8 s), the state carried",
+            (8.0,), CHANGED, ("sequence_seconds",)),
     Setting("size and budget", (1024, 1024, 256, 128, 100000), BUDGET,
             ("units", "hidden", "embedding", "batch", "steps")),
 )
@@ -96,8 +92,9 @@ RECIPES = {
                 ("n_critic", "latent", "latent_dim", "lr", "beta1", "beta2")),
         Setting("representation: IF-Mel + H", (2048, True), CHANGED, ("frame", "mel")),
         Setting("progressive growing: 7 resolutions from 2 x 16, each block faded in", (True,),
-                "at a small budget each of the 13 stages gets a few steps; measured on CPU "
-                "(method page): it did not help there", ("progressive",)),
+                "its schedule is set in steps and this preset's budget in minutes (on the "
+                "quick preset, where both are steps, it helped: see the GANSynth section)",
+                ("progressive",)),
         Setting("drift penalty on the critic's real scores", (0.001,), CHANGED, ("drift",)),
         Setting("generator weights averaged for generation (EMA)", (0.999,),
                 "an average over the last ~1,000 steps would mostly hold the initial weights "

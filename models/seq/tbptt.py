@@ -1,7 +1,7 @@
 """Truncated backpropagation through time, as SampleRNN was trained (Mehri et al. 2017).
 
-Each row of a batch walks one long training sequence (``sequence_seconds``, 8 s in the paper's
-code) chunk by chunk, in step with the other rows: at step s every row is at chunk s mod n of
+Each row of a batch walks one long training sequence (``sequence_seconds``; 8 s, as SampleRNN's
+public training recipes cut their audio) chunk by chunk, in step with the other rows: at step s every row is at chunk s mod n of
 sequence s div n, and all rows draw new sequences together when theirs end. The recurrent state
 is carried from one chunk to the next and gradients are cut at the chunk boundary.
 
