@@ -97,8 +97,9 @@ RECIPES = {
                 ("progressive",)),
         Setting("drift penalty on the critic's real scores", (0.001,), CHANGED, ("drift",)),
         Setting("generator weights averaged for generation (EMA)", (0.999,),
-                "an average over the last ~1,000 steps would mostly hold the initial weights "
-                "in a run of a few hundred steps", ("ema",)),
+                "an average over the last ~1,000 steps lags a short run: the CPU presets make "
+                "a few hundred steps, and a budget in minutes an unknown number",
+                ("ema",)),
         Setting("pitch conditioning", "one-hot pitch joined to the latent (NSynth notes)",
                 "Bach clips are polyphonic: there is no single pitch to condition on",
                 ours="unconditional"),
