@@ -81,6 +81,39 @@ def serve(directory):
         server.shutdown()
 
 
+def train_process(code: str, backend: str, wait: bool = True):
+    """Run a training script (``code``, printing its meta as JSON last) on ``backend``, in its
+    own process: the meta, or the running process when not ``wait``."""
+    import json
+
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "KERAS_BACKEND": backend})
+    if not wait:
+        return proc
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err[-3000:]
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def kill_after_checkpoint(proc, state_dir, least: int) -> int:
+    """SIGKILL a training process once its saved state holds step ``least`` or later; the step
+    the state holds after the kill."""
+    import signal
+
+    from models.train.checkpoint import saved_step
+
+    deadline = time.time() + 300
+    while (saved_step(state_dir) or 0) < least and time.time() < deadline \
+            and proc.poll() is None:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    step = saved_step(state_dir)
+    assert step and step >= least, proc.stderr.read()[-3000:]
+    return step
+
+
 def run_snakemake(workdir: Path, *args, check=True, timeout=900):
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     proc = subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=workdir, env=env,

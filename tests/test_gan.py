@@ -2,15 +2,13 @@
 kill, and SpecGAN's features inverting back to audio."""
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
 
-from conftest import ROOT, make_data_dir
+from conftest import ROOT, kill_after_checkpoint, make_data_dir, train_process
 
 KERNEL_1D, KERNEL_2D = 25, 5 * 5
 
@@ -182,15 +180,9 @@ print(json.dumps(meta))
 
 def run_training(tmp_path, name, steps, data, wait=True, backend="tensorflow"):
     code = TRAIN.format(root=str(ROOT), steps=steps, data=str(data),
-                        ckpt=str(tmp_path / name / "checkpoint"), state=str(tmp_path / name / "state"))
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "KERAS_BACKEND": backend})
-    if not wait:
-        return proc
-    out, err = proc.communicate(timeout=600)
-    assert proc.returncode == 0, err[-3000:]
-    return json.loads(out.strip().splitlines()[-1])
+                        ckpt=str(tmp_path / name / "checkpoint"),
+                        state=str(tmp_path / name / "state"))
+    return train_process(code, backend, wait)
 
 
 def generator_weights(tmp_path, name):
@@ -200,18 +192,10 @@ def generator_weights(tmp_path, name):
 
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])  # JAX: data on the device
 def test_resume_after_kill_matches_an_uninterrupted_run(tmp_path, backend):
-    from models.train.checkpoint import saved_step
-
     data = make_data_dir(tmp_path / "data", seconds=3.2, length=16384)
     proc = run_training(tmp_path, "killed", 10_000, data, wait=False, backend=backend)
     state = tmp_path / "killed" / "state"
-    deadline = time.time() + 300
-    while (saved_step(state) or 0) < 2 and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    step = saved_step(state)
-    assert step and step >= 2, proc.stderr.read()[-3000:]
+    step = kill_after_checkpoint(proc, state, 2)
     target = step + 3
     resumed = run_training(tmp_path, "killed", target, data, backend=backend)
     assert (resumed["resumed_from"], resumed["steps"]) == (step, target)

@@ -1,15 +1,8 @@
 """SampleRNN trained as the paper trained it: truncated BPTT over long sequences, the frame
 tier's state carried from chunk to chunk, in the training state that a resumed run loads."""
-import json
-import os
-import signal
-import subprocess
-import sys
-import time
-
 import numpy as np
 import pytest
-from conftest import ROOT, make_data_dir
+from conftest import ROOT, kill_after_checkpoint, make_data_dir, train_process
 
 from models.seq import samplernn
 
@@ -84,14 +77,7 @@ def run(tmp_path, name, steps, data, backend, wait=True):
     code = TRAIN.format(root=str(ROOT), steps=steps, data=str(data),
                         ckpt=str(tmp_path / name / "checkpoint"),
                         state=str(tmp_path / name / "state"))
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "KERAS_BACKEND": backend})
-    if not wait:
-        return proc
-    out, err = proc.communicate(timeout=600)
-    assert proc.returncode == 0, err[-3000:]
-    return json.loads(out.strip().splitlines()[-1])
+    return train_process(code, backend, wait)
 
 
 def next_chunk_logits(ckpt, data, step):
@@ -113,18 +99,9 @@ def next_chunk_logits(ckpt, data, step):
 
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])
 def test_killed_and_resumed_run_continues_the_same_sequences(tmp_path, backend):
-    from models.train.checkpoint import saved_step
-
     data = make_data_dir(tmp_path / "data")
     proc = run(tmp_path, "killed", 10_000, data, backend, wait=False)
-    state = tmp_path / "killed" / "state"
-    deadline = time.time() + 300
-    while (saved_step(state) or 0) < 3 and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    step = saved_step(state)
-    assert step and step >= 3, proc.stderr.read()[-3000:]
+    step = kill_after_checkpoint(proc, tmp_path / "killed" / "state", 3)
     target = step + 3 + ((step + 3) % 12 == 0)   # 12 chunks of 64 a sequence: stop mid-way
     resumed = run(tmp_path, "killed", target, data, backend)
     assert (resumed["resumed_from"], resumed["steps"]) == (step, target)
