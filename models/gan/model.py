@@ -45,6 +45,7 @@ def draw_latents(rng: np.random.Generator, shape: tuple, mcfg: dict) -> np.ndarr
         return rng.standard_normal(shape)
     return rng.uniform(-1, 1, shape)
 
+
 CURVE_FIELDS = ("critic_loss", "wasserstein", "gradient_penalty", "generator_loss")
 
 
@@ -204,7 +205,7 @@ class GanModel:
         render, mcfg = self._renderer(ckpt_dir)
         pieces, info = long_form.long_form(render, mcfg["latent_dim"], self.length(mcfg), n,
                                            seed, seconds, self.crossfade, self.clips_per_anchor,
-                                           latent=mcfg["latent"])
+                                           latent=mcfg.get("latent", "uniform"))
         self.sample_info = {**getattr(self, "sample_info", {}), **info}
         return pieces
 
@@ -307,7 +308,7 @@ class GANSynth(GanModel):
     critic with pixel norm, equalised learning rate and minibatch standard deviation, on
     log-magnitude and instantaneous-frequency images of 65536-sample clips (4.1 s); audio comes
     back by integrating the frequency into phase, no Griffin-Lim. Trained by the shared WGAN-GP
-    trainer, with the paper's progressive growing as an option (``progressive``)."""
+    trainer with the paper's progressive growing (``progressive``, on by default)."""
 
     name = "gansynth"
     slice_len = 65536
