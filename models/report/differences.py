@@ -4,15 +4,11 @@ where the run differs from the paper, with the config keys that restore the pape
 from __future__ import annotations
 
 from models.report.recipes import differences
+from models.report.table import text_cell
 
 MARKER = "<!-- differences from the papers -->"   # in docs/method.md: the table goes there
 COLUMNS = ("model", "what", "paper", "ours", "why", "key")
 HEADERS = ("model", "setting", "the paper", "this run", "why", "config that restores it")
-
-
-def _cell(text) -> str:
-    """A table cell: pipes would split it, newlines end the row."""
-    return str(text).replace("|", "/").replace("\n", " ")
 
 
 def differences_table(cfg: dict, models, preset: str) -> str:
@@ -23,5 +19,5 @@ def differences_table(cfg: dict, models, preset: str) -> str:
              f"configuration: {len(rows)} settings where a model differs from its paper. Rows "
              "without a config key are differences in the code itself.", "",
              "| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
-    lines += ["| " + " | ".join(_cell(r[c]) for c in COLUMNS) + " |" for r in rows]
+    lines += ["| " + " | ".join(text_cell(r[c]) for c in COLUMNS) + " |" for r in rows]
     return "\n".join(lines) + "\n"

@@ -105,6 +105,11 @@ def best(rows: list[dict], col: Column) -> str | None:
     return top["model"] if math.isfinite(col.score(top)) else None
 
 
+def text_cell(text) -> str:
+    """Free text as one Markdown table cell: a pipe would split it, a newline end the row."""
+    return str(text).replace("|", "/").replace("\n", " ")
+
+
 def cell(row: dict, col: Column, bold: bool) -> str:
     if col.better == "test":
         ct = row["c_t"]
