@@ -13,6 +13,8 @@ A model is a class with
   ``long_form(ckpt_dir, n, seed, seconds)`` (optional) -> (n, samples): n pieces that long
   ``sample_info`` (optional) a dict of figures about the last ``sample`` call, kept in
                       the samples' clips.json and shown on the model's page
+  ``notes`` (note models) the last ``sample`` call's notes, per clip [onset s, offset s,
+                      pitch], written to the samples' notes.json for note-level measures
 Rules never name a model: they call ``train`` and ``generate`` below with the ``{model}``
 wildcard. Entries are import strings, so listing a Keras model costs nothing until it is used.
 """
@@ -41,6 +43,7 @@ MODELS = {
     "lstm_seed": "models.seq.seed_lstm:SeedLSTM",    # the seed's LSTM, free-running
     "lstm_seed_teacher": "models.seq.seed_lstm:SeedLSTMTeacherForced",  # ... as the seed judged it
     "notes_lstm": "models.seq.notes_lstm:NotesLSTM",  # LSTM over note tokens, rendered
+    "notes_gan": "models.gan.notes_gan:NotesGAN",     # GAN over piano rolls, rendered
 }
 BASELINES = ("real_heldout", "train_copy", "noise")
 # Rows that are not a model's own music: the baselines, and the seed's LSTM judged teacher-forced
@@ -120,6 +123,9 @@ def generate(name: str, ckpt_dir, out_dir, n: int, seed: int, cfg: dict, n_long:
     with atomic_dir(out_dir) as tmp:
         for fname, clip in zip(names, clips):
             audio.write_wav(tmp / fname, clip)
+        if getattr(model, "notes", None) is not None:
+            write_json(tmp / "notes.json", {"clip_seconds": clips.shape[1] / cfg["sample_rate"],
+                                            "notes": model.notes})
         if hasattr(model, "interpolate"):
             audio.write_wav(tmp / "interpolation.wav", model.interpolate(Path(ckpt_dir), seed))
         if getattr(model, "long_form", None) and n_long:

@@ -49,6 +49,22 @@ def score_to_piano_midi(score_path: str) -> bytes:
     return buf.getvalue()
 
 
+def notes_midi(notes) -> bytes:
+    """(start s, pitch, duration s) -> Standard MIDI File bytes, one piano track."""
+    import io
+
+    import pretty_midi
+
+    pm = pretty_midi.PrettyMIDI(initial_tempo=120)
+    piano = pretty_midi.Instrument(program=0)
+    piano.notes = [pretty_midi.Note(velocity=80, pitch=p, start=s, end=s + d)
+                   for s, p, d in notes]
+    pm.instruments.append(piano)
+    buf = io.BytesIO()
+    pm.write(buf)
+    return buf.getvalue()
+
+
 _SOUNDFONT: bytes | None = None
 
 

@@ -91,12 +91,24 @@ class GanModel:
     def load_aux(self, ckpt_dir: Path) -> dict:
         return {}
 
+    def sampler(self, data_dir: Path, mcfg: dict):
+        """Real training examples: ``batch(seed, step, n_critic, batch)`` and ``length``."""
+        from models.train.slices import SliceSampler
+
+        return SliceSampler(data_dir / "manifest.csv", self.length(mcfg))
+
+    def device_sampler(self, sampler):
+        """The sampler's data on the JAX device, drawn inside the compiled step."""
+        from models.gan import device
+
+        return device.DeviceSlices(sampler)
+
     # -- the registry contract -----------------------------------------------------------------
     def fit(self, data_dir, ckpt_dir, cfg, state_dir) -> dict:
         import keras
 
         from models.gan.trainer import WGANGP
-        from models.train.slices import SliceSampler, step_dataset
+        from models.train.slices import step_dataset
 
         mcfg = cfg[self.name]
         if mcfg["mixed_precision"]:
@@ -113,13 +125,13 @@ class GanModel:
         average = {"use_ema": True, "ema_momentum": mcfg["ema"]} if mcfg["ema"] else {}
         trainer.compile(d_optimizer=adam(), g_optimizer=adam(**average),
                         jit_compile=use_jit(mcfg["jit_compile"]))
-        sampler = SliceSampler(Path(data_dir) / "manifest.csv", self.length(mcfg))
+        sampler = self.sampler(Path(data_dir), mcfg)
         began = time.perf_counter()
         if keras.backend.backend() == "jax":  # batches drawn on the device, in the step
             from models.gan import device
 
             start, reached, compile_s = device.fit_on_device(
-                trainer, device.DeviceSlices(sampler), lambda a: self.device_to_critic(a, aux),
+                trainer, self.device_sampler(sampler), lambda a: self.device_to_critic(a, aux),
                 self.name, mcfg, state_dir, CURVE_FIELDS)
         else:
             start, reached, compile_s = fit_resumable(

@@ -152,7 +152,8 @@ def long_form_lines(rows: list[dict], seams: dict) -> list[str]:
 
 
 def comparison_page(rows: list[dict], preset: str, header: str,
-                    seams: dict | None = None) -> str:
+                    seams: dict | None = None, note_section: list[str] = ()) -> str:
+    """``note_section``: the note-level section's lines (models/report/note_level.py)."""
     rank = ranking(rows)
     lines = [header, "# Comparison", "",
              f"Preset **{preset}**: every model measured on {rows[0]['n_windows']} windows of "
@@ -190,6 +191,7 @@ def comparison_page(rows: list[dict], preset: str, header: str,
     extra = seed_verdict(rows) + seed_lstm(rows)
     if extra:
         lines += ["", "### The seed study's claims", ""] + [f"- {s}" for s in extra]
+    lines += list(note_section)
     lines += long_form_lines(rows, seams or {})
     lines += ["", "What numbers cannot say (originality, culture, ethics) is on the "
               "[discussion](discussion.md) page.", "",

@@ -114,6 +114,22 @@ RECIPES = {
     ),
     "lstm_seed": SEED,
     "lstm_seed_teacher": SEED,
+    "notes_gan": (  # MuseGAN's default config (salu133445/musegan) and paper
+        Setting("budget", (64, 50000), BUDGET, ("batch", "steps")),
+        Setting("WGAN-GP training", (5, 10.0, 0.001, 0.5, 0.9, 128, "normal"), CHANGED,
+                ("n_critic", "gp_weight", "lr", "beta1", "beta2", "latent_dim", "latent")),
+        Setting("tracks and grid", "5 instrument tracks; 4 bars of 48 steps (12 per beat) x "
+                "84 pitches; one binary channel",
+                "four chorale voices on one keyboard; a sixteenth grid is the scores' finest "
+                "common value; a binary roll cannot hold repeated notes (a fifth of the "
+                "chorales' notes)", ours="one track; `bars` bars of 16 sixteenths x 48 pitches; "
+                "sounding and onset channels"),
+        Setting("generator", "a shared temporal generator and one bar generator per track, "
+                "batch norm; learning rate decayed to 0 from step 45,000",
+                "one track has nothing to share between tracks; the shared trainer keeps one "
+                "learning rate", ours="one DCGAN generator over the whole window, no batch "
+                "norm, a constant learning rate"),
+    ),
     "notes_lstm": (
         Setting("size (Classical-Piano-Composer)", (512, 3, 128), BUDGET,
                 ("units", "layers", "batch")),

@@ -21,6 +21,7 @@ from models.registry import get as get_model
 from models.report import differences
 from models.report.benchmark import benchmark_page, machine_load, read_benchmark, run_timing
 from models.report.comparison import comparison_page
+from models.report.note_level import note_level_lines
 from models.report.plots import real_clip
 from models.report.provenance import provenance_page
 from models.report.table import HEADLINE, MEMORISATION, cell, read_table, text_cell
@@ -218,6 +219,16 @@ def add_published(docs: Path, run_dir: Path) -> list[str]:
     return list(prov["models"])
 
 
+def note_section(inputs, models: list[str], table: list[dict]) -> list[str]:
+    """The comparison page's note-level section, when the run measured its note models."""
+    if not getattr(inputs, "note_level", None):
+        return []
+    budgets = {m: read_json(Path(c) / "model.json") for m, c in zip(models, inputs.checkpoints)}
+    rungs = read_panel(inputs.validity).get("random_pitch", {}).get("rows", [])
+    return note_level_lines(table, read_json(inputs.note_level[0]), budgets,
+                            rungs[-1] if rungs else None)
+
+
 def build_pages(inputs, src_dir, preset: str, models: list[str], n_players: int,
                 clip_length: int, published: list = (), bench_dir=None,
                 model_config: dict | None = None):
@@ -244,8 +255,9 @@ def build_pages(inputs, src_dir, preset: str, models: list[str], n_players: int,
                                                 clip_length))
         seams = {m: read_json(Path(p) / "clips.json").get("info", {})
                  for m, p in zip(models, inputs.samples)}
-        (docs / "comparison.md").write_text(comparison_page(read_table(inputs.table), preset,
-                                                            GENERATED, seams))
+        table = read_table(inputs.table)
+        (docs / "comparison.md").write_text(comparison_page(
+            table, preset, GENERATED, seams, note_section(inputs, models, table)))
         run = run_timing(bench_dir) if bench_dir else None
         (docs / "benchmark.md").write_text(benchmark_page(
             read_benchmark(inputs.benchmark), GENERATED, preset, run,

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from models.data.rolls import SIXTEENTH_S  # 0.125 s: the corpus's tempo, 120 quarters a minute
+
 LOW, HIGH, MAX_SIXTEENTHS = 21, 108, 16
 VOCAB = (["<s>", "</s>"] + [f"p{m}" for m in range(LOW, HIGH + 1)]
          + [f"d{k}" for k in range(1, MAX_SIXTEENTHS + 1)]
          + [f"t{k}" for k in range(1, MAX_SIXTEENTHS + 1)])
 INDEX = {tok: i for i, tok in enumerate(VOCAB)}
 START, END = INDEX["<s>"], INDEX["</s>"]
-SIXTEENTH_S = 0.125  # seconds at 120 quarter notes a minute, music21's default tempo
 
 
 def fold(midi: int) -> int:
@@ -82,32 +83,16 @@ def seconds_of(tokens) -> float:
     return max((s + d for s, _, d in notes), default=0.0)
 
 
-def to_midi(notes) -> bytes:
-    """(start s, pitch, duration s) -> Standard MIDI File bytes, one piano track."""
-    import io
-
-    import pretty_midi
-
-    pm = pretty_midi.PrettyMIDI(initial_tempo=120)
-    piano = pretty_midi.Instrument(program=0)
-    piano.notes = [pretty_midi.Note(velocity=80, pitch=p, start=s, end=s + d)
-                   for s, p, d in notes]
-    pm.instruments.append(piano)
-    buf = io.BytesIO()
-    pm.write(buf)
-    return buf.getvalue()
-
-
 def render(tokens, seconds: float | None = None) -> np.ndarray:
     """Token ids -> 16 kHz piano audio with the data stage's SoundFont and renderer, cut or
     zero-padded to ``seconds`` when given."""
-    from models.data.render import render_midi
+    from models.data.render import notes_midi, render_midi
 
     notes = detokenize(tokens)
     if not notes:
         y = np.zeros(1, np.float32)
     else:
-        y = render_midi(to_midi(notes))
+        y = render_midi(notes_midi(notes))
     if seconds is not None:
         n = int(round(seconds * 16000))
         y = np.pad(y[:n], (0, max(0, n - len(y))))

@@ -131,6 +131,7 @@ class NotesLSTM:
     uses_gpu = True
     has_curves = True
     needs = ("note_tokens",)
+    makes_notes = True  # its samples come with their notes (notes.json)
 
     def fit(self, data_dir, ckpt_dir, cfg, state_dir) -> dict:
         import keras
@@ -169,7 +170,10 @@ class NotesLSTM:
         net, mcfg = self._net(ckpt_dir)
         length = read_json(Path(ckpt_dir) / "model.json")["clip_length"]
         seqs = sample_tokens(net, n, length / 16000 + 0.5, seed, mcfg["temperature"])
-        return np.stack([notes.render(s, length / 16000) for s in seqs])
+        seconds = length / 16000
+        self.notes = [[[s, min(s + d, seconds), p] for s, p, d in notes.detokenize(q)
+                       if s < seconds] for q in seqs]
+        return np.stack([notes.render(s, seconds) for s in seqs])
 
     def long_form(self, ckpt_dir, n, seed, seconds: float) -> np.ndarray:
         net, mcfg = self._net(ckpt_dir)

@@ -16,6 +16,7 @@ config.update(_resolved)
 
 R = f"results/{config['preset']}"  # every output of this preset lives below here
 MODELS = config["models"]
+NOTE_MODELS = [m for m in MODELS if getattr(get_model(m), "makes_notes", False)]  # notes.json
 # The validity panel's degradations; re-pitching notes needs the scores of bach_render
 DEGRADATIONS = [d for d in config["validity"]["degradations"]
                 if d != "random_pitch" or config["data"]["source"] == "bach_render"]
@@ -56,7 +57,8 @@ def prepare_inputs(wildcards):
 def model_needs(wildcards):
     """Data targets a model trains on beyond the clips (see `needs` in models/registry.py)."""
     targets = {"stft_moments": rules.stft_moments.output.moments,
-               "note_tokens": rules.note_tokens.output.tokens}
+               "note_tokens": rules.note_tokens.output.tokens,
+               "piano_rolls": rules.piano_rolls.output.rolls}
     return {need: targets[need] for need in get_model(wildcards.model).needs}
 
 

@@ -95,3 +95,19 @@ rule note_tokens:
         "../../environment.yml"
     script:
         "../scripts/note_tokens.py"
+
+
+rule piano_rolls:
+    input:
+        manifest=rules.prepare_data.output.manifest,
+    output:
+        rolls=f"{R}/data/piano_rolls.npz",
+    threads: workflow.cores
+    log:
+        f"{R}/logs/piano_rolls.log",
+    benchmark:
+        f"{R}/benchmarks/piano_rolls.tsv"
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/piano_rolls.py"

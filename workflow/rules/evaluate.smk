@@ -147,3 +147,26 @@ rule transcriber_check:
         "../../environment.yml"
     script:
         "../scripts/transcriber_check.py"
+
+
+rule note_level:
+    input:
+        samples=expand(rules.generate.output.samples, model=NOTE_MODELS),
+        rolls=rules.piano_rolls.output.rolls,
+    output:
+        rows=f"{R}/metrics/note_level.json",
+    params:
+        models=NOTE_MODELS,
+        eval=config["eval"],
+        window=config["clips"]["length"],
+        n_windows=config["generate"]["n_clips"],
+    resources:
+        mem_mb=2000,
+    log:
+        f"{R}/logs/note_level.log",
+    benchmark:
+        f"{R}/benchmarks/note_level.tsv"
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/note_level.py"

@@ -29,6 +29,7 @@ rule site_pages:
         spectrograms=expand(rules.plot_model.output.spectrogram, model=MODELS),
         curves=expand(rules.plot_curves.output.curves, model=with_curves(MODELS)),
         validity=expand(rules.validity.output.rows, degradation=DEGRADATIONS),
+        note_level=[rules.note_level.output.rows] if NOTE_MODELS else [],
         validity_charts=rules.plot_validity.output.charts,
         transcriber=[rules.transcriber_check.output.check]
         if config["data"]["source"] == "bach_render"

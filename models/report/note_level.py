@@ -1,0 +1,151 @@
+"""The comparison page's "Note level: GAN vs LSTM" section, every sentence from the numbers.
+
+At the note level both families learn on a CPU, so this is where the study's question can be
+answered at the compute a preset has: notes_lstm (an LSTM over note tokens) against notes_gan
+(a GAN over piano rolls), trained on the same scores for a matched wall-clock budget, measured
+by the headline numbers on their rendered audio and by musicality on their own notes
+(models/evaluate/note_level.py), beside the baselines that bracket the scale.
+"""
+from __future__ import annotations
+
+import math
+
+FAMILY = {"notes_lstm": "LSTM", "notes_gan": "GAN"}
+PAIR = ("notes_lstm", "notes_gan")
+# (key in the row, what it is called, better: "high" or "low", digits)
+MEASURES = (("musicality_notes", "musicality on the notes themselves", "high", 3),
+            ("musicality", "musicality of the transcribed audio", "high", 3),
+            ("fd", "audio realism (FD log-mel)", "low", 1))
+MATCHED = 0.2  # training times within 20% of each other count as matched compute
+
+
+def interval(row: dict, key: str, digits: int) -> str:
+    return (f"{row[key]:.{digits}f} [{row[f'{key}_low']:.{digits}f}, "
+            f"{row[f'{key}_high']:.{digits}f}]")
+
+
+def closer(a: dict, b: dict, key: str, better: str) -> int:
+    """1 if ``a`` is closer to held-out Bach than ``b`` on ``key`` with disjoint 95% intervals,
+    -1 if ``b`` is, 0 if the intervals overlap (the data cannot tell them apart)."""
+    if better == "high":
+        return 1 if a[f"{key}_low"] > b[f"{key}_high"] else \
+            -1 if b[f"{key}_low"] > a[f"{key}_high"] else 0
+    return 1 if a[f"{key}_high"] < b[f"{key}_low"] else \
+        -1 if b[f"{key}_high"] < a[f"{key}_low"] else 0
+
+
+def rows_of(table: list[dict], note_level: dict, random_pitch: dict | None) -> dict:
+    """{name: row} for the section: the two note models and the baselines, each with the
+    audio numbers of the metric table and ``musicality_notes*`` from the note-level measure."""
+    audio = {r["model"]: r for r in table}
+    notes = note_level["rows"]
+    out = {}
+    for name in (*[m for m in PAIR if m in notes], "real_heldout", "random_pitch", "noise"):
+        row = dict(audio.get(name, random_pitch if name == "random_pitch" else None) or {})
+        if name in notes:
+            n = notes[name]
+            row.update(musicality_notes=n["musicality"],
+                       musicality_notes_low=n["musicality_low"],
+                       musicality_notes_high=n["musicality_high"],
+                       notes_per_window=n["notes_per_window"])
+        if row:
+            out[name] = row
+    return out
+
+
+def _cell(row: dict, key: str, digits: int) -> str:
+    if f"{key}_low" not in row or not math.isfinite(row.get(key, math.nan)):
+        return "—"
+    return interval(row, key, digits)
+
+
+def _budget(meta: dict | None) -> str:
+    if not meta or "steps" not in meta:
+        return "—"
+    flops = meta.get("flops_per_step")
+    total = f", {meta['steps'] * flops:.1e} FLOPs" if flops else ""
+    return f"{meta['steps']:,} steps, {meta['train_s']:.0f} s{total}"
+
+
+LABELS = {"real_heldout": "held-out Bach (ceiling)",
+          "random_pitch": "random pitches, the corpus's rhythm",
+          "noise": "noise (floor)"}
+
+
+def table_lines(rows: dict, budgets: dict) -> list[str]:
+    head = "| model | family | training | " + " | ".join(
+        f"{label} {'↑' if better == 'high' else '↓'}" for _, label, better, _ in MEASURES)
+    lines = [head + " | notes per window |", "|---|---|---|---:|---:|---:|---:|"]
+    for name, row in rows.items():
+        per = row.get("notes_per_window")
+        lines.append(f"| {LABELS.get(name, name)} | {FAMILY.get(name, 'baseline')} | "
+                     f"{_budget(budgets.get(name))} | "
+                     + " | ".join(_cell(row, k, d) for k, _, _, d in MEASURES)
+                     + f" | {'—' if per is None else f'{per:.1f}'} |")
+    return lines
+
+
+def verdict_sentences(rows: dict, budgets: dict) -> list[str]:
+    """Which family is closer to held-out Bach, measure by measure, and against the baselines."""
+    if not all(m in rows for m in PAIR):
+        return []
+    lstm, gan = rows["notes_lstm"], rows["notes_gan"]
+    out = []
+    times = [budgets.get(m, {}).get("train_s") for m in PAIR]
+    if all(times):
+        spread = abs(times[0] - times[1]) / max(times)
+        out.append(f"Training budgets: notes_lstm {_budget(budgets['notes_lstm'])}, notes_gan "
+                   f"{_budget(budgets['notes_gan'])}; "
+                   + ("matched in wall-clock time (within 20%)." if spread <= MATCHED else
+                      f"they differ by {spread:.0%}, so this is NOT a matched-compute "
+                      "comparison."))
+    for key, label, better, digits in MEASURES:
+        if f"{key}_low" not in lstm or f"{key}_low" not in gan:
+            continue
+        side = closer(lstm, gan, key, better)
+        pair = f"LSTM {interval(lstm, key, digits)} against GAN {interval(gan, key, digits)}"
+        if side == 0:
+            out.append(f"On {label} the intervals overlap ({pair}): the data cannot tell "
+                       "the two families apart.")
+        else:
+            out.append(f"On {label} the {'LSTM' if side > 0 else 'GAN'} is closer to held-out "
+                       f"Bach ({pair}; the 95% intervals do not overlap).")
+    for name in PAIR:
+        row = rows[name]
+        for base, key, label, better, digits in (
+                ("random_pitch", "musicality", "musicality (transcribed)", "high", 3),
+                ("random_pitch", "musicality_notes", "musicality on notes", "high", 3),
+                ("noise", "fd", "audio realism", "low", 1)):
+            ref = rows.get(base, {})
+            if f"{key}_low" not in ref or f"{key}_low" not in row:
+                continue
+            side = closer(row, ref, key, better)
+            word = {1: "better than", 0: "not distinguishable from", -1: "worse than"}[side]
+            out.append(f"{name} is {word} {LABELS[base]} on {label}: "
+                       f"{interval(row, key, digits)} against {interval(ref, key, digits)}.")
+    for name in PAIR:
+        row = rows[name]
+        if "musicality_notes" in row and math.isfinite(row.get("musicality", math.nan)):
+            out.append(f"The transcriber moves {name}'s musicality from "
+                       f"{row['musicality_notes']:.3f} on its notes to "
+                       f"{row['musicality']:.3f} on its audio.")
+    return out
+
+
+def note_level_lines(table: list[dict], note_level: dict | None, budgets: dict,
+                     random_pitch: dict | None = None) -> list[str]:
+    """The section's Markdown lines (none without the note-level measure)."""
+    if not note_level:
+        return []
+    rows = rows_of(table, note_level, random_pitch)
+    return (["", "## Note level: GAN vs LSTM", "",
+             "The two note models learn from the same training scores: notes_lstm from note "
+             "tokens, notes_gan "
+             "from piano rolls of 4/4 bars. Both are rendered with the data stage's SoundFont "
+             "and measured like every model, and also on their own notes against "
+             f"{note_level['n_reference']} windows of the held-out scores "
+             f"({note_level['n_windows']} windows of {note_level['window_s']:.3f} s each; "
+             "95% intervals). The random-pitch row keeps the held-out scores' rhythm and draws "
+             "every pitch at random: a model must beat it to show it learned more than rhythm.",
+             ""] + table_lines(rows, budgets) + [""]
+            + [f"- {s}" for s in verdict_sentences(rows, budgets)])

@@ -1,0 +1,158 @@
+"""The piano-roll GAN and the note-level measures: rolls round-trip the held-out scores exactly
+on the grid, the GAN trains on every backend and its critic loss falls on a fixed batch, a
+killed run resumes to the weights of an uninterrupted one, samples and long-form pieces have
+their lengths and join at bar lines, and the note-level measure and section say what the
+numbers say."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, kill_after_checkpoint, train_process
+from models.data import rolls
+
+HELD_OUT = 6  # test-split scores checked, plus BWV 846 (two hands, the widest range)
+
+
+@pytest.fixture(scope="module")
+def held_out():
+    """(id, notes, bars) of the first held-out scores of the corpus's split, and BWV 846."""
+    from music21 import converter
+
+    from models.config import resolve
+    from models.data.render import bach_scores
+    from models.data.split import piece_splits
+
+    scores = bach_scores()
+    splits, _ = piece_splits(sorted(scores), resolve({})["data"]["split"])
+    ids = [i for i in sorted(scores) if splits[i] == "test"][:HELD_OUT] + ["bwv846"]
+    return [(i, *rolls.score_notes(converter.parse(scores[i]))) for i in ids]
+
+
+def test_roll_round_trip_of_held_out_scores_is_exact_on_the_grid(held_out):
+    changed = total = 0
+    for piece, notes, bars in held_out:
+        roll = rolls.to_roll(notes)
+        back = rolls.from_roll(roll)
+        np.testing.assert_array_equal(back, rolls.canonical(notes), err_msg=piece)
+        np.testing.assert_array_equal(rolls.to_roll(back, len(roll)), roll, err_msg=piece)
+        np.testing.assert_array_equal(rolls.canonical(back), back, err_msg=piece)
+        changed += len(set(map(tuple, notes)) ^ set(map(tuple, back)))
+        total += len(notes)
+        assert bars[0] >= 0 and np.all(np.diff(bars) > 0), piece
+    assert changed / total < 0.05  # only unisons of two voices are merged
+
+
+def test_repeated_notes_survive_and_unisons_merge():
+    notes = np.array([[0, 60, 4], [4, 60, 4], [0, 64, 8], [2, 64, 2]])  # repeat; unison
+    back = rolls.from_roll(rolls.to_roll(notes))
+    assert back.tolist() == [[0, 60, 4], [0, 64, 2], [2, 64, 6], [4, 60, 4]]
+    onset_only = np.zeros((4, rolls.PITCHES, 2), np.uint8)
+    onset_only[1, 5, 1] = 1  # an onset where nothing sounds: ignored
+    assert len(rolls.from_roll(onset_only)) == 0
+
+
+@pytest.fixture(scope="module")
+def roll_dir(tmp_path_factory, held_out):
+    """A piano_rolls.npz in the data stage's layout, from the held-out scores."""
+    path = tmp_path_factory.mktemp("rolls")
+    out = {}
+    for split, chosen in (("train", held_out), ("valid", held_out[:1]), ("test", held_out)):
+        offset, parts, bars, ends = 0, [], [], []
+        for _, notes, lines in chosen:
+            roll = rolls.to_roll(notes)
+            bars += [offset + b for b in lines if b < len(roll)]
+            ends += [offset + len(roll)] * int((lines < len(roll)).sum())
+            parts.append(roll)
+            offset += len(roll)
+        out.update({f"{split}_roll": np.concatenate(parts), f"{split}_bars": np.array(bars),
+                    f"{split}_ends": np.array(ends)})
+    np.savez(path / "piano_rolls.npz", **out)
+    return path
+
+
+def test_training_windows_start_at_bar_lines(roll_dir):
+    from models.gan.notes_gan import RollSampler
+
+    sampler = RollSampler(roll_dir / "piano_rolls.npz", 64)
+    with np.load(roll_dir / "piano_rolls.npz") as z:
+        assert set(sampler.starts) <= set(z["train_bars"])
+    a, b = sampler.batch(0, 7, 5, 4), sampler.batch(0, 7, 5, 4)
+    assert a.shape == (5, 4, 64 * rolls.PITCHES * 2) and np.array_equal(a, b)
+    assert set(np.unique(a)) <= {0.0, 1.0} and a.mean() > 0.01
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
+def test_trains_on_every_backend_and_critic_loss_falls_on_a_fixed_batch(roll_dir, backend):
+    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "notes_gan_check.py"),
+                           str(roll_dir)], env={**os.environ, "KERAS_BACKEND": backend},
+                          capture_output=True, text=True, timeout=600, cwd=ROOT / "tests")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["backend"] == result["trained_backend"] == backend
+    assert result["steps"] == 4
+    losses = result["losses"]
+    assert np.mean(losses[-3:]) < losses[0] - 5, losses
+
+
+TRAIN = """
+import sys, json
+sys.path.insert(0, {root!r})
+from models.config import resolve
+from models import registry
+cfg = resolve({{"preset": "smoke", "notes_gan": {{"bars": 1, "d": 2, "batch": 4,
+               "steps": {steps}, "log_every": 1, "checkpoint_every": 1}}}})
+meta = registry.train("notes_gan", {data!r}, {ckpt!r}, cfg, {state!r})
+print(json.dumps(meta))
+"""
+
+
+def run_training(tmp_path, name, steps, data, backend, wait=True):
+    code = TRAIN.format(root=str(ROOT), steps=steps, data=str(data),
+                        ckpt=str(tmp_path / name / "checkpoint"),
+                        state=str(tmp_path / name / "state"))
+    return train_process(code, backend, wait)
+
+
+def weights(path):
+    with np.load(path / "checkpoint" / "generator.npz") as z:
+        return [z[k] for k in sorted(z.files, key=lambda k: int(k.split("_")[1]))]
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])  # JAX: rolls on the device
+def test_resume_after_kill_matches_an_uninterrupted_run(tmp_path, roll_dir, backend):
+    proc = run_training(tmp_path, "killed", 10_000, roll_dir, backend, wait=False)
+    step = kill_after_checkpoint(proc, tmp_path / "killed" / "state", 2)
+    resumed = run_training(tmp_path, "killed", step + 3, roll_dir, backend)
+    assert (resumed["resumed_from"], resumed["steps"]) == (step, step + 3)
+    plain = run_training(tmp_path, "plain", step + 3, roll_dir, backend)
+    assert plain["resumed_from"] == 0
+    for a, b in zip(weights(tmp_path / "killed"), weights(tmp_path / "plain")):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_samples_have_their_length_and_long_form_joins_at_bar_lines(tmp_path, roll_dir):
+    from models import registry
+    from models.config import resolve
+
+    cfg = resolve({"preset": "smoke", "notes_gan": {"bars": 2, "d": 2, "batch": 4, "steps": 2,
+                                                    "log_every": 1, "checkpoint_every": 1}})
+    ckpt = tmp_path / "checkpoint"
+    meta = registry.train("notes_gan", roll_dir, ckpt, cfg, tmp_path / "state")
+    assert meta["clip_length"] == 2 * 16 * 2000  # two bars of sixteenths at 0.125 s
+    names = registry.generate("notes_gan", ckpt, tmp_path / "out", 3, 5, cfg, n_long=1,
+                              long_seconds=10.0)
+    _, clips = registry.load_samples(tmp_path / "out")
+    assert clips.shape == (3, 64000) and len(names) == 3
+    notes = json.loads((tmp_path / "out" / "notes.json").read_text())
+    assert len(notes["notes"]) == 3 and notes["clip_seconds"] == 4.0
+    from models.audio import read_wav
+
+    assert read_wav(tmp_path / "out" / "long_000.wav").shape == (160000,)
+    model = registry.get("notes_gan")
+    roll, joins = model.long_roll(ckpt, 1, 10.0)
+    assert len(roll) == 32 * 3 and joins == [32, 64]  # 10 s: three 4 s windows, bar lines
+    assert all(j % rolls.BAR == 0 for j in joins)
