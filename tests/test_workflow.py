@@ -11,8 +11,8 @@ import yaml
 from conftest import ROOT, run_snakemake
 
 MODELS = ("real_heldout", "train_copy", "noise", "wavegan", "wavegan_long", "specgan",
-          "gansynth", "lstm", "rnn", "lstm_seed", "lstm_seed_teacher", "notes_lstm")
-GANS = ("wavegan", "wavegan_long", "specgan", "gansynth")
+          "gansynth", "lstm", "rnn", "lstm_seed", "lstm_seed_teacher", "notes_lstm", "notes_gan")
+GANS = ("wavegan", "wavegan_long", "specgan", "gansynth", "notes_gan")
 
 
 def test_smoke_build_is_complete(smoke_build):
@@ -58,6 +58,12 @@ def test_smoke_build_is_complete(smoke_build):
     for chart in ("headline", "distribution", "memorisation", "musicality"):
         assert (out / "site" / "img" / "comparison" / f"{chart}.png").stat().st_size > 10_000
     assert "audio realism" in page.split("<table>")[1]            # the headline leads
+    note_level = json.loads((out / "metrics" / "note_level.json").read_text())["rows"]
+    assert set(note_level) == {"notes_lstm", "notes_gan", "real_heldout", "random_pitch"}
+    assert "Note level: GAN vs LSTM" in page
+    for model in ("notes_lstm", "notes_gan"):
+        listing = json.loads((out / "samples" / model / "notes.json").read_text())
+        assert len(listing["notes"]) == 16
 
 
 def test_every_evaluated_set_has_the_same_windows(smoke_build):
