@@ -156,3 +156,14 @@ def test_samples_have_their_length_and_long_form_joins_at_bar_lines(tmp_path, ro
     roll, joins = model.long_roll(ckpt, 1, 10.0)
     assert len(roll) == 32 * 3 and joins == [32, 64]  # 10 s: three 4 s windows, bar lines
     assert all(j % rolls.BAR == 0 for j in joins)
+
+
+def test_rolls_refuse_recordings(tmp_path):
+    from models.data.prepare import write_manifest
+    from models.gan.notes_gan import write_piano_rolls
+
+    write_manifest(tmp_path / "manifest.csv", [{"id": "a", "source": "folder", "path": "a.wav",
+                                                "seconds": 1.0, "split": "train", "sha256": ""}])
+    with pytest.raises(ValueError, match="notes_gan needs scores, so data.source must be"):
+        write_piano_rolls(tmp_path / "manifest.csv", tmp_path / "r.npz")
+    assert not (tmp_path / "r.npz").exists()

@@ -72,21 +72,10 @@ def write_piano_rolls(manifest_path, out_path, threads: int = 1) -> dict:
     """Rolls of every piece's score, by split (a data target of its own): per split the
     pieces' rolls end to end (``<split>_roll``, (steps, 48, 2) uint8), the bar lines
     (``<split>_bars``) and the end of the piece each bar line is in (``<split>_ends``)."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    from models.data.prepare import read_manifest
-    from models.data.render import bach_scores
-
-    rows = read_manifest(manifest_path)
-    if any(r["source"] != "bach_render" for r in rows):
-        raise ValueError(f"{manifest_path}: notes_gan needs scores, so data.source must be "
-                         "bach_render (recordings have no notes to make rolls of)")
-    scores = bach_scores()
-    with ProcessPoolExecutor(max_workers=max(1, threads)) as pool:
-        parsed = list(pool.map(_roll_of, [scores[r["id"]] for r in rows], chunksize=4))
+    parsed = rolls.map_scores(manifest_path, _roll_of, threads, "notes_gan")
     out, counts = {}, {}
     for split in ("train", "valid", "test"):
-        chosen = [p for p, r in zip(parsed, rows) if r["split"] == split]
+        chosen = [p for r, p in parsed if r["split"] == split]
         offset, bars, ends = 0, [], []
         for roll, lines in chosen:
             bars += [offset + b for b in lines if b < len(roll)]
@@ -210,7 +199,8 @@ class NotesGAN(GanModel):
         z = draw_latents(np.random.default_rng(seed), (n, mcfg["latent_dim"]), mcfg)
         grid = [rolls.from_roll(r) for r in self._rolls(ckpt_dir, z)]
         self.notes = [rolls.to_seconds(g, clip / 16000).tolist() for g in grid]
-        self.sample_info = {"notes per window": float(np.mean([len(g) for g in grid])),
+        self.sample_info = {f"notes per {mcfg['bars']}-bar window":
+                            float(np.mean([len(g) for g in grid])),
                             "silent windows": int(sum(len(g) == 0 for g in grid))}
         return np.stack([rolls.render(g, clip / 16000) for g in grid])
 

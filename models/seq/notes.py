@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from models.data import rolls
 from models.data.rolls import SIXTEENTH_S  # 0.125 s: the corpus's tempo, 120 quarters a minute
 
 LOW, HIGH, MAX_SIXTEENTHS = 21, 108, 16
@@ -25,11 +26,7 @@ START, END = INDEX["<s>"], INDEX["</s>"]
 
 
 def fold(midi: int) -> int:
-    while midi < LOW:
-        midi += 12
-    while midi > HIGH:
-        midi -= 12
-    return midi
+    return rolls.fold(midi, LOW, HIGH)
 
 
 def events(score) -> list[tuple[int, int, int]]:
