@@ -3,7 +3,8 @@
 Tokens of every voice with durations and time shifts (models/seq/notes.py), an embedding instead
 of ids scaled to floats, sampling with temperature instead of argmax, and generation from a
 start token rather than from a training window, so nothing is copied in by construction. Its
-samples are rendered with the data stage's SoundFont and renderer and measured like any audio.
+samples (``clip_seconds`` of music each, 8 s by default) are rendered with the data stage's
+SoundFont and renderer and measured like any audio; their notes go to notes.json.
 
 Network: tokens (batch, time) -> Embedding(vocab, emb) -> LSTM(units) x layers, sequences ->
 Dense(vocab) logits (batch, time, vocab). Loss: next-token cross-entropy on windows of the
@@ -37,21 +38,12 @@ def build_model(emb: int = 128, units: int = 256, layers: int = 2):
 
 def write_note_tokens(manifest_path, out_path, threads: int = 1) -> dict:
     """Token streams of every piece's score, by split (a data target of its own)."""
-    from concurrent.futures import ProcessPoolExecutor
+    from models.data.rolls import map_scores
 
-    from models.data.prepare import read_manifest
-    from models.data.render import bach_scores
-
-    rows = read_manifest(manifest_path)
-    if any(r["source"] != "bach_render" for r in rows):
-        raise ValueError(f"{manifest_path}: notes_lstm needs scores, so data.source must be "
-                         "bach_render (recordings have no notes to tokenise)")
-    scores = bach_scores()
-    with ProcessPoolExecutor(max_workers=max(1, threads)) as pool:
-        streams = list(pool.map(_tokens_of, [scores[r["id"]] for r in rows], chunksize=4))
+    streams = map_scores(manifest_path, _tokens_of, threads, "notes_lstm")
     out = {}
     for split in ("train", "valid", "test"):
-        chosen = [s for s, r in zip(streams, rows) if r["split"] == split]
+        chosen = [s for r, s in streams if r["split"] == split]
         out[split] = np.concatenate(chosen).astype(np.int16) if chosen else np.zeros(0, np.int16)
     with atomic_path(out_path) as tmp:
         with open(tmp, "wb") as fh:
@@ -157,7 +149,7 @@ class NotesLSTM:
         return {"steps": reached, "resumed_from": start, "backend": keras.backend.backend(),
                 "fit_s": time.perf_counter() - began, "compile_s": compile_s, "parameters": {
                     "network": model.count_params()}, "train_tokens": int(len(stream)),
-                "batch": mcfg["batch"],
+                "batch": mcfg["batch"], "clip_length": int(round(mcfg["clip_seconds"] * 16000)),
                 "flops_per_step": flops.supervised_step_flops(model, mcfg["batch"], window)}
 
     def _net(self, ckpt_dir) -> tuple[NumpyLSTM, dict]:
