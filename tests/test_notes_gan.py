@@ -58,18 +58,12 @@ def test_repeated_notes_survive_and_unisons_merge():
 @pytest.fixture(scope="module")
 def roll_dir(tmp_path_factory, held_out):
     """A piano_rolls.npz in the data stage's layout, from the held-out scores."""
+    from models.gan.notes_gan import pack
+
     path = tmp_path_factory.mktemp("rolls")
     out = {}
     for split, chosen in (("train", held_out), ("valid", held_out[:1]), ("test", held_out)):
-        offset, parts, bars, ends = 0, [], [], []
-        for _, notes, lines in chosen:
-            roll = rolls.to_roll(notes)
-            bars += [offset + b for b in lines if b < len(roll)]
-            ends += [offset + len(roll)] * int((lines < len(roll)).sum())
-            parts.append(roll)
-            offset += len(roll)
-        out.update({f"{split}_roll": np.concatenate(parts), f"{split}_bars": np.array(bars),
-                    f"{split}_ends": np.array(ends)})
+        out.update(pack([(rolls.to_roll(notes), lines) for _, notes, lines in chosen], split))
     np.savez(path / "piano_rolls.npz", **out)
     return path
 

@@ -54,11 +54,15 @@ def model_windows(notes_json, window_s: float, n: int, seed: int) -> list[np.nda
     return [windows[i] for i in pick]
 
 
-def heldout_windows(rolls_path, window_s: float, n: int, seed: int) -> list[np.ndarray]:
-    """``n`` windows of the held-out scores, from bar lines (fewer if there are fewer)."""
+def heldout_windows(rolls_path, window_s: float, n: int, seed: int,
+                    test: dict | None = None) -> list[np.ndarray]:
+    """``n`` windows of the held-out scores, from bar lines (fewer if there are fewer);
+    ``test``: the file's test_* arrays, when already read."""
     steps = int(np.ceil(window_s / rolls.SIXTEENTH_S))
-    with np.load(rolls_path) as z:
-        roll, bars, ends = z["test_roll"], z["test_bars"], z["test_ends"]
+    if test is None:
+        with np.load(rolls_path) as z:
+            test = {k: z[k] for k in ("test_roll", "test_bars", "test_ends")}
+    roll, bars, ends = test["test_roll"], test["test_bars"], test["test_ends"]
     starts = bars[bars + steps <= ends]
     if len(starts) < 3:
         raise ValueError(f"{rolls_path}: {len(starts)} held-out windows of {window_s:g} s; "
@@ -91,9 +95,11 @@ def write_note_level(samples: dict, rolls_path, out_path, window: int, n: int,
     """{model: samples folder} of the note models -> their musicality on notes, and the
     baselines', against the held-out scores; written to ``out_path`` as JSON."""
     window_s = window / sr
-    reference = heldout_windows(rolls_path, window_s, ev["max_reference"], ev["seed"])
+    with np.load(rolls_path) as z:  # read once for both draws
+        test = {k: z[k] for k in ("test_roll", "test_bars", "test_ends")}
+    reference = heldout_windows(rolls_path, window_s, ev["max_reference"], ev["seed"], test)
     ref = mgeval.set_features(reference)
-    heldout = heldout_windows(rolls_path, window_s, n, ev["seed"] + 1)
+    heldout = heldout_windows(rolls_path, window_s, n, ev["seed"] + 1, test)
     rows = {"real_heldout": measure(heldout, ref, ev["bootstrap"], ev["seed"]),
             "random_pitch": measure(random_pitches(heldout, ev["seed"]), ref, ev["bootstrap"],
                                     ev["seed"])}

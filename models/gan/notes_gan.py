@@ -76,20 +76,27 @@ def write_piano_rolls(manifest_path, out_path, threads: int = 1) -> dict:
     out, counts = {}, {}
     for split in ("train", "valid", "test"):
         chosen = [p for r, p in parsed if r["split"] == split]
-        offset, bars, ends = 0, [], []
-        for roll, lines in chosen:
-            bars += [offset + b for b in lines if b < len(roll)]
-            ends += [offset + len(roll)] * int((lines < len(roll)).sum())
-            offset += len(roll)
-        out[f"{split}_roll"] = (np.concatenate([r for r, _ in chosen]) if chosen
-                                else np.zeros((0, rolls.PITCHES, 2), np.uint8))
-        out[f"{split}_bars"] = np.array(bars, np.int64)
-        out[f"{split}_ends"] = np.array(ends, np.int64)
-        counts[split] = {"pieces": len(chosen), "sixteenths": offset, "bars": len(bars)}
+        out.update(pack(chosen, split))
+        counts[split] = {"pieces": len(chosen), "sixteenths": len(out[f"{split}_roll"]),
+                         "bars": len(out[f"{split}_bars"])}
     with atomic_path(out_path) as tmp:
         with open(tmp, "wb") as fh:
             np.savez_compressed(fh, **out)
     return counts
+
+
+def pack(pieces: list, split: str) -> dict:
+    """[(roll, bar lines)] of one split's pieces -> their rolls end to end, the bar lines
+    inside them and the end of each one's piece, as ``piano_rolls.npz`` holds them."""
+    offset, bars, ends = 0, [], []
+    for roll, lines in pieces:
+        lines = np.asarray(lines)
+        bars += [offset + b for b in lines if b < len(roll)]
+        ends += [offset + len(roll)] * int((lines < len(roll)).sum())
+        offset += len(roll)
+    return {f"{split}_roll": (np.concatenate([r for r, _ in pieces]) if pieces
+                              else np.zeros((0, rolls.PITCHES, 2), np.uint8)),
+            f"{split}_bars": np.array(bars, np.int64), f"{split}_ends": np.array(ends, np.int64)}
 
 
 def _roll_of(score_path):
@@ -181,17 +188,18 @@ class NotesGAN(GanModel):
         return jnp.reshape(flat, flat.shape[:-1] + (-1, rolls.PITCHES, 2))
 
     # -- generation: rolls -> notes -> audio -----------------------------------------------
-    def _rolls(self, ckpt_dir, z) -> np.ndarray:
-        """(k, latent) -> (k, steps, 48, 2) 0/1 rolls."""
-        from models.gan.render import Renderer
+    def to_audio(self, generated, aux):
+        """The generator's output -> (k, steps, 48, 2) 0/1 rolls (notes come from them, and
+        audio from the notes, on the host)."""
+        return (np.asarray(generated) > self.threshold).astype(np.uint8)
 
-        key = str(Path(ckpt_dir).resolve())
-        cache = self.__dict__.setdefault("_generators", {})
-        if key not in cache:
-            generator, mcfg = self._generator(ckpt_dir)
-            cache[key] = Renderer(generator, lambda g: g), mcfg
-        run, _ = cache[key]
-        return (np.asarray(run(np.asarray(z, np.float32))) > self.threshold).astype(np.uint8)
+    def device_to_audio(self, aux):
+        return None
+
+    def _rolls(self, ckpt_dir, z) -> np.ndarray:
+        """(k, latent) -> (k, steps, 48, 2) 0/1 rolls, by the checkpoint's one renderer."""
+        render, _ = self._renderer(ckpt_dir)
+        return render(np.asarray(z, np.float32))
 
     def sample(self, ckpt_dir, n, seed, cfg) -> np.ndarray:
         mcfg = read_json(Path(ckpt_dir) / "network.json")
