@@ -28,7 +28,7 @@ import numpy as np
 
 from models import audio
 from models.io import atomic_dir, read_json, write_json
-from models.train import distribute
+from models.train import distribute, snapshots
 
 MODELS = {
     "real_heldout": "models.baselines:RealHeldout",  # held-out real clips: the ceiling
@@ -86,6 +86,7 @@ def train(name: str, data_dir, ckpt_dir, cfg: dict, state_dir=None) -> dict:
             meta.update(device=device_name(),
                         precision=keras.mixed_precision.dtype_policy().name)
         write_json(tmp / "model.json", meta)
+        snapshots.describe(tmp, meta)
     return meta
 
 

@@ -102,7 +102,7 @@ def sync_state(trainer, state) -> None:
 
 
 def fit_on_device(trainer, slices: DeviceSlices, to_critic, name: str, mcfg: dict, state_dir,
-                  fields: tuple) -> tuple[int, int, float | None]:
+                  fields: tuple, snapshot=None) -> tuple[int, int, float | None]:
     """``loop.fit_resumable`` for a WGANGP on JAX with ``slices`` on the device: resumes from
     ``state_dir``, trains to ``mcfg["steps"]`` (or ``max_minutes``), returns (start step,
     step reached, compile seconds)."""
@@ -111,14 +111,14 @@ def fit_on_device(trainer, slices: DeviceSlices, to_critic, name: str, mcfg: dic
 
     from models.train import checkpoint
     from models.train.hlo import trainer_state
-    from models.train.loop import resume, run_callbacks
+    from models.train.loop import last_snapshot, resume, run_callbacks
 
     steps, log_every, ckpt_every, state_dir, sig, start = resume(trainer, name, mcfg, state_dir,
                                                                  {"data": "device"})
     if start >= steps:
         return start, start, None
     callbacks = run_callbacks(trainer, state_dir, start, log_every, ckpt_every, sig, fields,
-                              mcfg.get("max_minutes"))
+                              mcfg.get("max_minutes"), snapshot)
     cbs = keras.callbacks.CallbackList(callbacks, model=trainer)
     state = trainer_state(trainer)
     began = time.perf_counter()
@@ -146,4 +146,5 @@ def fit_on_device(trainer, slices: DeviceSlices, to_critic, name: str, mcfg: dic
     reached = callbacks[0].reached
     if reached % ckpt_every:
         checkpoint.save(trainer, state_dir, reached, sig)
+    last_snapshot(state_dir, reached, snapshot)
     return start, reached, compile_s

@@ -18,7 +18,8 @@ import numpy as np
 
 from models.io import atomic_path, read_json
 from models.train import flops
-from models.train.loop import fit_resumable, load_weights, use_jit, write_checkpoint
+from models.train.loop import (fit_resumable, load_weights, save_weights, use_jit,
+                               write_checkpoint)
 
 
 @contextlib.contextmanager
@@ -126,19 +127,23 @@ class GanModel:
         trainer.compile(d_optimizer=adam(), g_optimizer=adam(**average),
                         jit_compile=use_jit(mcfg["jit_compile"]))
         sampler = self.sampler(Path(data_dir), mcfg)
+        def snapshot(folder):  # the weights generation uses, as the checkpoint's
+            with averaged_weights(generator, trainer.g_optimizer):
+                save_weights(generator, Path(folder) / "generator.npz")
+
         began = time.perf_counter()
         if keras.backend.backend() == "jax":  # batches drawn on the device, in the step
             from models.gan import device
 
             start, reached, compile_s = device.fit_on_device(
                 trainer, self.device_sampler(sampler), lambda a: self.device_to_critic(a, aux),
-                self.name, mcfg, state_dir, CURVE_FIELDS)
+                self.name, mcfg, state_dir, CURVE_FIELDS, snapshot)
         else:
             start, reached, compile_s = fit_resumable(
                 trainer, lambda first: step_dataset(sampler, lambda a: self.to_critic(a, aux),
                                                     mcfg["seed"], mcfg["n_critic"],
                                                     mcfg["batch"], mcfg["log_every"], first),
-                self.name, mcfg, state_dir, CURVE_FIELDS)
+                self.name, mcfg, state_dir, CURVE_FIELDS, snapshot)
         with averaged_weights(generator, trainer.g_optimizer):  # what generation uses
             write_checkpoint(generator, ckpt_dir, state_dir, mcfg, "generator.npz")
         return {"steps": reached, "resumed_from": start, "backend": keras.backend.backend(),

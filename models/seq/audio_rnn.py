@@ -14,7 +14,8 @@ import numpy as np
 from models.io import read_json
 from models.seq import mulaw, samplernn
 from models.train import flops
-from models.train.loop import compile_supervised, fit_resumable, load_weights, write_checkpoint
+from models.train.loop import (compile_supervised, fit_resumable, load_weights,
+                               weights_snapshot, write_checkpoint)
 
 
 def trainable_count(model) -> int:
@@ -82,7 +83,8 @@ class AudioLSTM:
                            keras.losses.SparseCategoricalCrossentropy(from_logits=True))
         began = time.perf_counter()
         start, reached, compile_s = fit_resumable(model, self._data(data_dir, mcfg), self.name,
-                                                  mcfg, state_dir, ("loss",))
+                                                  mcfg, state_dir, ("loss",),
+                                                  weights_snapshot(model, "weights.npz"))
         write_checkpoint(model, ckpt_dir, state_dir, mcfg, "weights.npz")
         return {"steps": reached, "resumed_from": start, "backend": keras.backend.backend(),
                 "fit_s": time.perf_counter() - began, "compile_s": compile_s,

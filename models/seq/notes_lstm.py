@@ -22,7 +22,7 @@ from models.io import atomic_path, read_json
 from models.seq import notes
 from models.train import flops
 from models.train.loop import (compile_supervised, fit_resumable, step_batches,
-                               write_checkpoint)
+                               weights_snapshot, write_checkpoint)
 
 
 def build_model(emb: int = 128, units: int = 256, layers: int = 2):
@@ -143,7 +143,7 @@ class NotesLSTM:
         start, reached, compile_s = fit_resumable(
             model, lambda first: _windows(stream, window, mcfg["batch"], mcfg["seed"],
                                           mcfg["log_every"], first),
-            self.name, mcfg, state_dir, ("loss",))
+            self.name, mcfg, state_dir, ("loss",), weights_snapshot(model, "weights.npz"))
         write_checkpoint(model, ckpt_dir, state_dir, mcfg, "weights.npz")
         print(f"trained on {len(stream)} tokens", file=sys.stderr)
         return {"steps": reached, "resumed_from": start, "backend": keras.backend.backend(),

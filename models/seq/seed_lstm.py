@@ -23,7 +23,8 @@ import numpy as np
 from models.data import clips as clipdata
 from models.io import read_json
 from models.train import flops
-from models.train.loop import compile_supervised, fit_resumable, load_weights, write_checkpoint
+from models.train.loop import (compile_supervised, fit_resumable, load_weights,
+                               weights_snapshot, write_checkpoint)
 
 LOOK_BACK = 3
 SCALE = 32767.0  # int16 units, as the seed fed them
@@ -125,7 +126,7 @@ class SeedLSTM:
         start, reached, compile_s = fit_resumable(
             model, lambda first: step_dataset(sampler, lambda a: windows(a[0]), mcfg["seed"], 1,
                                               mcfg["batch"], mcfg["log_every"], first),
-            self.name, mcfg, state_dir, ("loss",))
+            self.name, mcfg, state_dir, ("loss",), weights_snapshot(model, "weights.npz"))
         write_checkpoint(model, ckpt_dir, state_dir, mcfg, "weights.npz")
         return {"steps": reached, "resumed_from": start, "backend": keras.backend.backend(),
                 "fit_s": time.perf_counter() - began, "compile_s": compile_s,

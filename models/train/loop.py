@@ -76,17 +76,21 @@ def device_name() -> str:
 
 
 def run_callbacks(trainer, state_dir: Path, start_step: int, log_every: int, ckpt_every: int,
-                  sig: str, fields: tuple, max_minutes: float | None = None) -> list:
+                  sig: str, fields: tuple, max_minutes: float | None = None, snapshot=None
+                  ) -> list:
     """Callbacks of a resumable fit() whose epochs are ``log_every`` steps: a row of the logged
     ``fields`` per epoch in ``state_dir/curves.csv`` (rows after ``start_step`` dropped first),
-    the training state every ``ckpt_every`` steps, and TensorBoard where it is installed.
+    the training state every ``ckpt_every`` steps, a generator snapshot at the steps of
+    ``models.train.snapshots`` (``snapshot(folder)`` writes one), and TensorBoard where it is
+    installed.
     With ``max_minutes``, training stops at the first epoch end past that wall time, counted
     from the end of the first step (compilation is not training); the first callback's
     ``reached`` is the last step trained and its ``compile_s`` the first step's seconds."""
     import keras
 
-    from models.train import checkpoint
+    from models.train import checkpoint, snapshots
 
+    snapshots.prune(state_dir, start_step)
     curves = state_dir / "curves.csv"
     kept = []
     if start_step and curves.is_file():  # drop rows logged after the state we resume from
@@ -118,6 +122,8 @@ def run_callbacks(trainer, state_dir: Path, start_step: int, log_every: int, ckp
                 fh.write(",".join(f"{v:.6g}" if isinstance(v, float) else str(v) for v in row)
                          + "\n")
             self.reached = step
+            if snapshot is not None and snapshots.due(step, log_every):
+                snapshots.take(state_dir, step, snapshot)
             if step % ckpt_every == 0:
                 checkpoint.save(trainer, state_dir, step, sig)
             if max_minutes is not None and time.perf_counter() - began >= 60 * max_minutes:
@@ -156,15 +162,24 @@ def resume(trainer, name: str, mcfg: dict, state_dir, extra: dict | None = None)
     return steps, log_every, ckpt_every, state_dir, sig, checkpoint.load(trainer, state_dir, sig)
 
 
-def fit_resumable(trainer, make_data, name: str, mcfg: dict, state_dir, fields: tuple
-                  ) -> tuple[int, int, float | None]:
+def last_snapshot(state_dir, reached: int, snapshot) -> None:
+    """The snapshot of the last step trained, where the schedule did not take one."""
+    from models.train import snapshots
+
+    if snapshot is not None and reached and not snapshots.folder(state_dir, reached).is_dir():
+        snapshots.take(state_dir, reached, snapshot)
+
+
+def fit_resumable(trainer, make_data, name: str, mcfg: dict, state_dir, fields: tuple,
+                  snapshot=None) -> tuple[int, int, float | None]:
     """fit() ``trainer`` to ``mcfg["steps"]`` steps, resuming from ``state_dir`` when its saved
     state comes from the same settings; returns (the step it started from, the step reached:
     ``steps`` unless ``mcfg["max_minutes"]`` stopped it earlier, the seconds of the first step:
     compilation and one step; None when nothing was left to train).
 
     ``make_data(first_epoch)`` gives the PyDataset of batches from that epoch on; one epoch is
-    ``log_every`` steps, the state is saved every ``checkpoint_every`` steps and at the end.
+    ``log_every`` steps, the state is saved every ``checkpoint_every`` steps and at the end;
+    ``snapshot(folder)`` writes a generator snapshot (see ``run_callbacks``).
     """
     from models.train import checkpoint
 
@@ -172,12 +187,13 @@ def fit_resumable(trainer, make_data, name: str, mcfg: dict, state_dir, fields: 
     reached, compile_s = start, None
     if start < steps:
         callbacks = run_callbacks(trainer, state_dir, start, log_every, ckpt_every, sig, fields,
-                                  mcfg.get("max_minutes"))
+                                  mcfg.get("max_minutes"), snapshot)
         trainer.fit(make_data(start // log_every), epochs=steps // log_every,
                     initial_epoch=start // log_every, verbose=2, callbacks=callbacks)
         reached, compile_s = callbacks[0].reached, callbacks[0].compile_s
         if reached % ckpt_every:
             checkpoint.save(trainer, state_dir, reached, sig)
+        last_snapshot(state_dir, reached, snapshot)
     return start, reached, compile_s
 
 
@@ -188,6 +204,11 @@ def save_weights(model, path) -> None:
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as fh:
             np.savez(fh, *[np.asarray(w, np.float32) for w in model.get_weights()])
+
+
+def weights_snapshot(model, weights: str):
+    """The ``snapshot`` of a run that generates from ``model``'s own weights."""
+    return lambda folder: save_weights(model, Path(folder) / weights)
 
 
 def load_weights(model, path) -> None:
@@ -230,11 +251,14 @@ def compile_supervised(model, mcfg: dict, loss) -> None:
 
 
 def write_checkpoint(model, ckpt_dir, state_dir, mcfg: dict, weights: str) -> None:
-    """What generation needs: ``weights`` (.npz of ``model``), the curves and the settings."""
+    """What generation needs: ``weights`` (.npz of ``model``), the curves and the settings,
+    and the run's snapshots (``models.train.snapshots``)."""
     import shutil
 
     from models.io import write_json
+    from models.train import snapshots
 
     save_weights(model, Path(ckpt_dir) / weights)
+    snapshots.publish(state_dir, ckpt_dir, {k: mcfg[k] for k in sorted(mcfg)})
     shutil.copy(Path(state_dir) / "curves.csv", Path(ckpt_dir) / "curves.csv")
     write_json(Path(ckpt_dir) / "network.json", {k: mcfg[k] for k in sorted(mcfg)})
