@@ -5,7 +5,8 @@
 
 writes ``published/gpu/`` (atomically): ``docs/`` (the run's generated MkDocs source, audio
 players and figures included), ``provenance.json``, ``benchmark.csv``, ``table.csv`` and
-``table.md``, ``metrics/<model>.json`` and ``curves/<model>.csv``. The site of any preset shows
+``table.md``, ``metrics/<model>.json``, ``metrics/snapshots/<model>.json`` (quality against
+compute) and ``curves/<model>.csv``. The site of any preset shows
 every folder of ``published/`` in a section of its own (models/report/site.py: add_published), so a
 fresh clone rebuilds it without training anything.
 """
@@ -50,6 +51,10 @@ def publish(results_dir, out_dir, commit: str, wall_s: float, command: str) -> d
         (tmp / "curves").mkdir()
         for model in models:
             shutil.copy(results_dir / "metrics" / f"{model}.json", tmp / "metrics" / f"{model}.json")
+            snapshots = results_dir / "metrics" / "snapshots" / f"{model}.json"
+            if snapshots.is_file():  # quality against compute
+                (tmp / "metrics" / "snapshots").mkdir(exist_ok=True)
+                shutil.copy(snapshots, tmp / "metrics" / "snapshots" / f"{model}.json")
             curves = results_dir / "models" / model / "state" / "curves.csv"
             if curves.is_file():
                 shutil.copy(curves, tmp / "curves" / f"{model}.csv")

@@ -5,6 +5,7 @@ from pathlib import Path
 sys.path.insert(0, workflow.basedir)  # the project's `models` package; scripts use step.start
 
 from models.config import ConfigError, resolve
+from models.registry import NOT_RANKED
 from models.registry import get as get_model
 
 try:
@@ -65,6 +66,12 @@ def model_needs(wildcards):
 def with_curves(models):
     """The models whose training writes curves (the GANs; not the baselines)."""
     return [m for m in models if get_model(m).has_curves]
+
+
+def learners(models):
+    """The models whose quality is followed against compute: every trained one with curves,
+    except the teacher-forced seed LSTM (fed real audio, never ranked)."""
+    return [m for m in with_curves(models) if m not in NOT_RANKED]
 
 
 def eval_params(*keys):

@@ -170,3 +170,28 @@ rule note_level:
         "../../environment.yml"
     script:
         "../scripts/note_level.py"
+
+
+rule snapshot_metrics:
+    input:
+        checkpoint=rules.train.output.checkpoint,
+        reference=rules.reference_features.output.features,
+        final=rules.evaluate.output.metrics,
+    output:
+        rows=f"{R}/metrics/snapshots/{{model}}.json",
+    params:
+        cfg=model_config,
+        eval=config["eval"],
+        n=config["generate"]["n_clips"],  # the same seeded set as the final model's,
+        seed=config["generate"]["seed"],  # cut into the same windows
+        window=config["clips"]["length"],
+    resources:
+        mem_mb=3000,
+    log:
+        f"{R}/logs/snapshot_metrics/{{model}}.log",
+    benchmark:
+        f"{R}/benchmarks/snapshot_metrics/{{model}}.tsv"
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/snapshot_metrics.py"

@@ -5,6 +5,7 @@ localrules:
     plot_model,
     plot_curves,
     plot_comparison,
+    plot_learning,
     plot_validity,
 
 
@@ -80,3 +81,19 @@ rule plot_validity:
     script:
         "../scripts/plot_validity.py"
 
+
+
+rule plot_learning:
+    input:
+        snapshots=expand(rules.snapshot_metrics.output.rows, model=learners(MODELS)),
+        table=rules.metric_table.output.csv,
+    output:
+        chart=f"{R}/plots/comparison/learning.png",
+    log:
+        f"{R}/logs/plots/learning.log",
+    benchmark:
+        f"{R}/benchmarks/plot_learning.tsv"
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/plot_learning.py"
