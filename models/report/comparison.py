@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
-from models.registry import NOT_RANKED
-from models.report.table import (DISTRIBUTION, GROUPS, HEADLINE, MUSICALITY, all_tables, best,
-                                 markdown_table)
+from models.report.learning import duration
+from models.report.table import (DISTRIBUTION, GROUPS, HEADLINE, all_tables, best, learned,
+                                 markdown_table, statuses, tied_best)
 
 SEED_MODELS = ("wavegan", "specgan")  # the seed preferred WaveGAN by ear
 
@@ -47,17 +47,48 @@ def baseline_sentences(rows: list[dict]) -> list[str]:
 
 
 def closest_sentences(rows: list[dict]) -> list[str]:
-    """Which generative model is closest to real Bach on which metric."""
+    """Which model that learned is closest to real Bach on which metric; ties named as ties."""
     out = []
     for cols in GROUPS.values():
         for col in cols:
             name = best(rows, col)
             if name is None:
                 continue
-            r = _by_model(rows)[name]
-            value = col.value(r)
-            out.append(f"**{col.label.rstrip(' ↓↑')}**: {name} ({value:.{col.digits}f}).")
+            value = col.value(_by_model(rows)[name])
+            tied = sorted(tied_best(rows, col) - {name})
+            tie = f"; the intervals cannot tell it from {', '.join(tied)}" if tied else ""
+            out.append(f"**{col.label.rstrip(' ↓↑')}**: {name} ({value:.{col.digits}f}){tie}.")
     return out
+
+
+def paper_steps(models) -> dict[str, int]:
+    """Each model's step count in the `paper` preset: its paper's training budget."""
+    from models.config import resolve
+
+    paper = resolve({"preset": "paper"})
+    return {m: paper[m]["steps"] for m in models if "steps" in paper.get(m, {})}
+
+
+def status_lines(rows: list[dict], budgets: dict, paper_steps: dict) -> list[str]:
+    """Where each model stands: its status from its headline intervals against noise, beside
+    its training budget and that budget's share of its paper's steps."""
+    codes = statuses(rows)
+    lines = ["| model | status | steps | training time | share of its paper's steps |",
+             "|---|---|---:|---:|---:|"]
+    for r in rows:
+        meta = budgets.get(r["model"], {})
+        if "steps" not in meta:
+            continue
+        paper = paper_steps.get(r["model"])
+        share = f"{100 * meta['steps'] / paper:.2g}%" if paper else "—"
+        lines.append(f"| {r['model']} | {codes[r['model']][1]} | {meta['steps']:,} | "
+                     f"{duration(meta['train_s'])} | {share} of {paper or 0:,} |")
+    trained = sum(1 for r in rows if "steps" in budgets.get(r["model"], {})
+                  and codes[r["model"]][0] != "baseline")
+    return [f"A model **learned** when one of its two headline numbers is better than the noise "
+            "floor's with the 95% intervals apart; only those are ranked and bolded below. "
+            f"{len(learned(rows))} of the {trained} trained models learned at this budget.", "",
+            *lines, ""]
 
 
 def copying_sentences(rows: list[dict]) -> list[str]:
@@ -81,22 +112,30 @@ def copying_sentences(rows: list[dict]) -> list[str]:
     return out
 
 
-def seed_verdict(rows: list[dict]) -> list[str]:
-    """Does the ranking agree with the seed's listening verdict that WaveGAN beats SpecGAN?"""
+def seed_verdict(rows: list[dict], budgets: dict | None = None) -> list[str]:
+    """Does the table agree with the seed's listening verdict that WaveGAN beats SpecGAN?
+    Every ranked column counts, and the budgets behind both are named."""
     m = _by_model(rows)
     if not set(SEED_MODELS) <= m.keys():
         return []
-    cols = [c for c in DISTRIBUTION + MUSICALITY]
+    cols = [c for group in GROUPS.values() for c in group if c.better != "test"]
     w, s = (m[k] for k in SEED_MODELS)
     wins = [c for c in cols if c.score(w) < c.score(s)]
     losses = [c for c in cols if c.score(w) > c.score(s)]
     agree = len(wins) > len(losses)
-    won = ", ".join(c.label.rstrip(" ↓↑") for c in wins) or "none"
-    return [f"WaveGAN is closer to real Bach than SpecGAN on {len(wins)} of {len(cols)} "
-            f"distribution and musicality metrics ({won}), "
-            f"SpecGAN on {len(losses)}. The numbers "
-            + ("agree with" if agree else "do not agree with")
-            + " the seed's listening verdict that WaveGAN sounds better."]
+    codes = statuses(rows)
+    steps = {k: (budgets or {}).get(k, {}).get("steps") for k in SEED_MODELS}
+    budget = (f" at {steps['wavegan']:,} and {steps['specgan']:,} generator steps "
+              "(the seed trained for hours)" if all(steps.values()) else "")
+    out = [f"WaveGAN is closer to real Bach than SpecGAN on {len(wins)} of {len(cols)} "
+           f"metrics, SpecGAN on {len(losses)}{budget}: the numbers "
+           + ("agree with" if agree else "do not agree with")
+           + " the seed's listening verdict that WaveGAN sounds better."]
+    if any(codes[k][0] != "learned" for k in SEED_MODELS):
+        out.append("At this budget " + " and ".join(f"{k} is {codes[k][1]}" for k in SEED_MODELS)
+                   + ", so the count compares models that have not yet learned: it does not "
+                   "test the seed's verdict.")
+    return out
 
 
 def seed_lstm(rows: list[dict]) -> list[str]:
@@ -111,8 +150,8 @@ def seed_lstm(rows: list[dict]) -> list[str]:
 
 
 def ranking(rows: list[dict]) -> list[tuple[str, float]]:
-    """Generative models by their mean rank over the distribution metrics (1 = best)."""
-    gen = [r for r in rows if r["model"] not in NOT_RANKED]
+    """The models that learned, by their mean rank over the distribution metrics (1 = best)."""
+    gen = learned(rows)
     ranks = {r["model"]: [] for r in gen}
     for col in DISTRIBUTION:
         for i, r in enumerate(sorted(gen, key=col.score)):
@@ -152,8 +191,12 @@ def long_form_lines(rows: list[dict], seams: dict) -> list[str]:
 
 
 def comparison_page(rows: list[dict], preset: str, header: str,
-                    seams: dict | None = None, note_section: list[str] = ()) -> str:
-    """``note_section``: the note-level section's lines (models/report/note_level.py)."""
+                    seams: dict | None = None, note_section: list[str] = (),
+                    budgets: dict | None = None, paper_steps: dict | None = None,
+                    learning: list[str] = ()) -> str:
+    """``note_section``: the note-level section's lines (models/report/note_level.py);
+    ``budgets``: each trained model's model.json; ``paper_steps``: its paper's step count;
+    ``learning``: the quality-against-compute section (models/report/learning.py)."""
     rank = ranking(rows)
     lines = [header, "# Comparison", "",
              f"Preset **{preset}**: every model measured on {rows[0]['n_windows']} windows of "
@@ -161,6 +204,8 @@ def comparison_page(rows: list[dict], preset: str, header: str,
              f"windows of this length like every other) against {rows[0]['n_reference']} "
              f"held-out reference windows of real Bach (pieces no model trained on), and "
              f"{rows[0]['n_train']} training clips for the memorisation test.", "",
+             "## Where each model stands", "",
+             *status_lines(rows, budgets or {}, paper_steps or {}), *learning,
              "## The headline", "",
              "Two numbers lead: **audio realism**, a Fréchet distance between the model's and "
              "held-out Bach's audio (0 = the same), and **musicality**, how much the notes "
@@ -173,7 +218,8 @@ def comparison_page(rows: list[dict], preset: str, header: str,
              "descriptor means a bootstrap over windows, musicality a bootstrap over windows of "
              "both sets. The embedding behind each metric is named "
              "in its column and on the [method](method.md#metrics) page. Bold: the best "
-             "generative model in the column (baselines are the scale: real_heldout the "
+             "model that learned in the column, and every model that learned whose interval "
+             "cannot be told from its (baselines are the scale: real_heldout the "
              "ceiling, train_copy memorisation, noise the floor; lstm_seed_teacher is fed real "
              "audio, so it is shown but not ranked). The copying test is a verdict, not a score: "
              "it is never bolded.", "",
@@ -184,11 +230,14 @@ def comparison_page(rows: list[dict], preset: str, header: str,
              "## What the numbers say", "", "### Closest to real Bach, per metric", ""]
     lines += [f"- {s}" for s in closest_sentences(rows)]
     if rank:
-        lines += ["", "Mean rank over the distribution metrics: "
+        lines += ["", "Mean rank over the distribution metrics, of the models that learned: "
                   + ", ".join(f"{k} {v:.1f}" for k, v in rank) + "."]
+    elif not learned(rows):
+        lines += ["", "No model learned at this budget (none is better than noise on a "
+                  "headline number), so none is named closest or ranked."]
     lines += ["", "### The scale: baselines", ""] + [f"- {s}" for s in baseline_sentences(rows)]
     lines += ["", "### Copying", ""] + [f"- {s}" for s in copying_sentences(rows)]
-    extra = seed_verdict(rows) + seed_lstm(rows)
+    extra = seed_verdict(rows, budgets) + seed_lstm(rows)
     if extra:
         lines += ["", "### The seed study's claims", ""] + [f"- {s}" for s in extra]
     lines += list(note_section)

@@ -60,7 +60,7 @@ MEMORISATION = (
     Column("copy_rate", "copy rate ↓", "low"),
     Column("nn_ratio", "NN ratio (→1)", "one"),
     Column("diversity", "diversity (→1)", "one"),
-    Column("self_nn", "|D|self (→1)", "one"),
+    Column("self_nn", "D_self (→1)", "one"),
 )
 MUSICALITY = (
     Column("descriptor_distance", "descriptor distance ↓", "low"),
@@ -96,13 +96,70 @@ def scalar_fields(rows: list[dict]) -> list[str]:
     return fields
 
 
+def versus(row: dict, base: dict, col: Column) -> str:
+    """'better', 'worse' or 'tied': ``row`` against ``base`` on an interval column, decided by
+    whether the 95% intervals are apart."""
+    lo, hi = row[f"{col.key}_low"], row[f"{col.key}_high"]
+    b_lo, b_hi = base[f"{col.key}_low"], base[f"{col.key}_high"]
+    if any(v is None or math.isnan(v) for v in (lo, hi, b_lo, b_hi)):
+        return "tied"
+    if col.better == "low":
+        return "better" if hi < b_lo else "worse" if lo > b_hi else "tied"
+    return "better" if lo > b_hi else "worse" if hi < b_lo else "tied"
+
+
+def status(row: dict, noise: dict | None) -> tuple[str, str]:
+    """(code, words) of a model from its headline intervals against the noise floor: learned
+    (better than noise on a headline number), noise (not distinguishable from it), worse
+    (worse than noise on both), copying (the copying test flags it), or baseline."""
+    if row["model"] in NOT_RANKED:
+        return "baseline", ("diagnostic: fed real audio" if row["model"] == "lstm_seed_teacher"
+                            else "baseline")
+    if row.get("verdict") == "copying":
+        return "copying", "copying the training data"
+    if noise is None:
+        return "learned", "learned (no noise floor in this run to test against)"
+    against = {c: versus(row, noise, c) for c in HEADLINE}
+    better = [c.label.split(":")[0] for c, v in against.items() if v == "better"]
+    if better:
+        only = "" if len(better) == len(HEADLINE) else f" on {better[0]} only"
+        return "learned", f"learned: better than noise{only}"
+    if all(v == "worse" for v in against.values()):
+        return "worse", "worse than noise"
+    return "noise", "not distinguishable from noise"
+
+
+def statuses(rows: list[dict]) -> dict[str, tuple[str, str]]:
+    noise = next((r for r in rows if r["model"] == "noise"), None)
+    return {r["model"]: status(r, noise) for r in rows}
+
+
+def learned(rows: list[dict]) -> list[dict]:
+    """The rows that compete: generative models better than noise on a headline number."""
+    codes = statuses(rows)
+    return [r for r in rows if codes[r["model"]][0] == "learned"]
+
+
 def best(rows: list[dict], col: Column) -> str | None:
-    """The generative model that scores best on ``col`` (None if there is none)."""
-    contenders = [r for r in rows if r["model"] not in NOT_RANKED]
+    """The learned model that scores best on ``col`` (None if there is none)."""
+    contenders = learned(rows)
     if not contenders or col.better == "test":
         return None
     top = min(contenders, key=col.score)
     return top["model"] if math.isfinite(col.score(top)) else None
+
+
+def tied_best(rows: list[dict], col: Column) -> set[str]:
+    """The best learned model on ``col`` and every learned model the intervals cannot tell
+    from it (distances and overlaps with intervals; otherwise the best alone)."""
+    top = best(rows, col)
+    if top is None:
+        return set()
+    if not (col.interval and col.better in ("low", "high")):
+        return {top}
+    row = {r["model"]: r for r in rows}[top]
+    return {r["model"] for r in learned(rows) if r["model"] == top
+            or versus(r, row, col) == "tied"}
 
 
 def text_cell(text) -> str:
@@ -123,14 +180,15 @@ def cell(row: dict, col: Column, bold: bool) -> str:
     if col.interval:
         lo = row[f"{col.key}_ci_low" if col.better == "ref" else f"{col.key}_low"]
         hi = row[f"{col.key}_ci_high" if col.better == "ref" else f"{col.key}_high"]
-        text += f" [{lo:.{col.digits}f}, {hi:.{col.digits}f}]"
+        text += f" <small>[{lo:.{col.digits}f}, {hi:.{col.digits}f}]</small>"
     return text
 
 
 def markdown_table(rows: list[dict], columns, reference: dict | None = None) -> str:
-    """Rows models, columns metrics with intervals; best generative model bold. ``reference``
-    (held-out means of the descriptor columns) adds a first row for those."""
-    winners = {c.key: best(rows, c) for c in columns}
+    """Rows models, columns metrics with intervals; the best learned model bold, with every
+    learned model tied with it. ``reference`` (held-out means of the descriptor columns) adds a
+    first row for those."""
+    winners = {c.key: tied_best(rows, c) for c in columns}
     lines = ["| model | " + " | ".join(c.label for c in columns) + " |",
              "|---|" + "---:|" * len(columns)]
     if reference:
@@ -139,7 +197,7 @@ def markdown_table(rows: list[dict], columns, reference: dict | None = None) -> 
             for c in columns) + " |")
     for r in rows:
         lines.append(f"| {r['model']} | " + " | ".join(
-            cell(r, c, winners[c.key] == r["model"]) for c in columns) + " |")
+            cell(r, c, r["model"] in winners[c.key]) for c in columns) + " |")
     return "\n".join(lines) + "\n"
 
 

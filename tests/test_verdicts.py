@@ -1,0 +1,102 @@
+"""Verdicts the numbers support: each model's status from its intervals against noise, ranking
+and bold only among models that learned, ties as ties, the matched-compute table and the home
+page's summary built from constructed rows."""
+from models.report import comparison, learning, summary, table
+
+
+def row(model, fd, musicality, spread=(5.0, 0.03), verdict="far from the data"):
+    r = {"model": model, "fd": fd, "fd_low": fd - spread[0], "fd_high": fd + spread[0],
+         "musicality": musicality, "musicality_low": musicality - spread[1],
+         "musicality_high": musicality + spread[1], "verdict": verdict}
+    for col in (c for cols in table.GROUPS.values() for c in cols):  # the rest follow FD
+        if col.better == "ref":
+            r.update({f"{col.key}_distance": fd, f"{col.key}_mean": fd})
+            continue
+        r.setdefault(col.key, fd)
+        if col.interval:
+            r.setdefault(f"{col.key}_low", fd - spread[0])
+            r.setdefault(f"{col.key}_high", fd + spread[0])
+    return r
+
+
+ROWS = [row("real_heldout", 10, 0.96, verdict="no copying"), row("noise", 270, 0.68),
+        row("wavegan", 268, 0.70),                 # overlaps noise on both: not learned
+        row("specgan", 150, 0.69),                 # better on FD only: learned
+        row("notes_lstm", 265, 0.86),              # better on musicality only: learned
+        row("notes_gan", 40, 0.90),                # better on both
+        row("rnn", 400, 0.40),                     # worse on both
+        row("lstm", 100, 0.80, verdict="copying")]
+
+
+def test_status_follows_the_intervals_against_noise():
+    codes = table.statuses(ROWS)
+    assert codes["wavegan"] == ("noise", "not distinguishable from noise")
+    assert codes["specgan"] == ("learned", "learned: better than noise on audio realism only")
+    assert codes["notes_lstm"] == ("learned", "learned: better than noise on musicality only")
+    assert codes["notes_gan"] == ("learned", "learned: better than noise")
+    assert codes["rnn"][0] == "worse" and codes["lstm"][0] == "copying"
+    assert codes["noise"][0] == codes["real_heldout"][0] == "baseline"
+
+
+def test_ranking_and_bold_ignore_models_that_did_not_learn():
+    ranked = [m for m, _ in comparison.ranking(ROWS)]
+    assert set(ranked) == {"specgan", "notes_lstm", "notes_gan"}
+    fd = table.DISTRIBUTION[0]
+    weird = ROWS + [row("gansynth", 5, 0.2)]     # the best FD of all, but worse than noise
+    weird[-1]["musicality_high"] = 0.3
+    weird[-1]["fd_low"], weird[-1]["fd_high"] = 0, 600   # FD interval overlaps noise's
+    assert table.best(weird, fd) == "notes_gan"
+    md = table.markdown_table(weird, table.HEADLINE)
+    assert "**5.00**" not in md and "**40.00**" in md
+    assert "<small>[35.00, 45.00]</small>" in md
+
+
+def test_ties_are_shown_as_ties():
+    rows = ROWS + [row("gansynth", 42, 0.9)]
+    fd = table.HEADLINE[0]
+    assert table.tied_best(rows, fd) == {"notes_gan", "gansynth"}
+    md = table.markdown_table(rows, table.HEADLINE)
+    assert "**40.00**" in md and "**42.00**" in md
+    said = " ".join(comparison.closest_sentences(rows))
+    assert "cannot tell it from gansynth" in said
+
+
+def test_seed_verdict_counts_every_metric_and_names_the_budget():
+    rows = [r for r in ROWS if r["model"] != "specgan"] + [row("specgan", 150, 0.69)]
+    got = comparison.seed_verdict(rows, {"wavegan": {"steps": 200}, "specgan": {"steps": 140}})
+    assert "at 200 and 140 generator steps" in got[0]
+    assert "wavegan is not distinguishable from noise" in got[1]
+
+
+def curve(model, points, fd0, fd1, mus=0.7):
+    return model, [{"steps": s, "seconds": 10.0 * s, "flops": 1e9 * s,
+                    **{k: v for k, v in row(model, fd0 + (fd1 - fd0) * i / (points - 1), mus,
+                                            spread=(2.0, 0.02)).items()
+                       if k.startswith(("fd", "musicality"))}}
+                   for i, s in enumerate(2 ** k for k in range(points))]
+
+
+def test_matched_compute_cuts_every_model_at_the_smallest_budget():
+    curves = dict([curve("notes_gan", 5, 200, 40), curve("wavegan", 3, 270, 268)])
+    key, level, at = learning.matched_compute(curves)
+    assert key == "flops" and level == 4e9
+    assert at["notes_gan"]["steps"] == 4 and at["wavegan"]["steps"] == 4
+    lines = learning.matched_table(curves, ROWS)
+    assert len([ln for ln in lines if ln.startswith("| notes_gan")]) == 1
+    assert learning.trend(curves["notes_gan"]).startswith("still improving")
+    assert learning.trend(curves["wavegan"]).startswith("flat")
+
+
+def test_summary_names_the_families_the_budget_and_the_trend():
+    curves = dict([curve("notes_gan", 5, 200, 40), curve("wavegan", 3, 270, 268)])
+    budgets = {m: {"steps": 100, "train_s": 300.0, "device": "CPU x"}
+               for m in ("wavegan", "specgan", "notes_lstm", "notes_gan", "rnn", "lstm")}
+    text = "\n".join(summary.summary_lines(ROWS, curves, budgets, "quick", "the chorales"))
+    assert "3 of 6 models are better than noise" in text
+    assert "At audio level (FD of log-mel frames): the GANs are closer" in text
+    assert "best LSTM, notes_lstm" in text
+    assert "1 of 2 models were still improving" in text and "(notes_gan)" in text
+    page = summary.home_page("# t\n\n<!-- summary -->\n\nrest\n", "", {
+        "preset": "quick", "lines": ["x"]}, "runs/gpu/", "the published run")
+    assert "![" in page and "runs/gpu/img/comparison/learning.png" in page
+    assert "runs/gpu/img/comparison/headline.png" in page and page.endswith("rest\n")
