@@ -14,13 +14,46 @@ from models.report.plots import _save  # noqa: E402
 from models.report.table import DISTRIBUTION, HEADLINE, MUSICALITY, NOTES  # noqa: E402
 
 BASE, MODEL = "#9e9e9e", "#3f6fb5"
+SPAN = 1.5   # decades across models above which an axis goes logarithmic (``_scale``)
 
 
 def _colours(rows):
     return [BASE if r["model"] in NOT_RANKED else MODEL for r in rows]
 
 
-def _bars(ax, rows, values, lows=None, highs=None, title="", log=False):
+def _scale(ax, values, axis: str = "y", ends=()) -> str:
+    """Put ``axis`` on a log scale when the finite ``values`` (one estimate per model) span more
+    than ``SPAN`` decades, else leave it linear, so a run whose values are all close reads
+    linearly. The span runs from the largest magnitude down to the largest magnitude of a value
+    at or below 0 (KD is an unbiased estimate and dips below 0 for equal distributions: values
+    that close to 0 cannot be told from it), or else to the smallest positive value. Where a
+    value or an interval end (``ends``) is at or below 0, the scale is symlog, linear within
+    that magnitude rounded up to a power of ten (or below the smallest positive value, rounded
+    down). Returns a note for the axis label ('' when linear)."""
+    def finite(xs):
+        a = np.asarray([x for x in xs if x is not None], float)
+        return a[np.isfinite(a)]
+
+    v, e = finite(values), finite(ends)
+    top = np.abs(v).max() if v.size else 0.0
+    if v.size < 2 or top == 0:
+        return ""
+    low = np.abs(v[v <= 0]).max() if (v <= 0).any() else 0.0
+    ref = low if low > 0 else v[v > 0].min()    # the smallest magnitude told apart from 0
+    if np.log10(top / ref) <= SPAN:
+        return ""
+    set_scale = ax.set_xscale if axis == "x" else ax.set_yscale
+    if v.min() > 0 and (e.size == 0 or e.min() > 0):
+        set_scale("log")
+        return "log scale"
+    linthresh = 10.0 ** (np.ceil(np.log10(low)) if low > 0 else np.floor(np.log10(ref)))
+    set_scale("symlog", linthresh=linthresh)
+    return f"symmetric log scale, linear within ±{linthresh:g}"
+
+
+def _bars(ax, rows, values, lows=None, highs=None, title="", scale=False):
+    """Bars per model with their intervals; ``scale``: choose the y scale from the data
+    (``_scale``), else linear."""
     x = np.arange(len(rows))
     values = np.asarray(values, float)
     err = None
@@ -30,14 +63,17 @@ def _bars(ax, rows, values, lows=None, highs=None, title="", log=False):
     ax.bar(x, values, color=_colours(rows), yerr=err, capsize=2, error_kw={"lw": 0.8})
     ax.set_xticks(x, [r["model"] for r in rows], rotation=60, ha="right", fontsize=7)
     ax.set_title(title, fontsize=9)
-    if log and np.all(values > 0):
-        ax.set_yscale("log")
+    if scale:
+        note = _scale(ax, values, ends=[*lows, *highs] if lows is not None else ())
+        if note:
+            ax.set_ylabel(note, fontsize=7)
     ax.tick_params(axis="y", labelsize=7)
 
 
-def headline_chart(rows: list[dict], path) -> None:
-    """Audio realism (x, log) against musicality (y), 95% interval bars both ways; the
-    baselines are grey reference points, models blue; held-out Bach sits top left."""
+def headline_chart(rows: list[dict], path):
+    """Audio realism (x; log when it spans decades) against musicality (y), 95% interval bars
+    both ways; the baselines are grey reference points, models blue; held-out Bach sits top
+    left. Returns the (closed) figure."""
     real, mus = HEADLINE
     fig, ax = plt.subplots(figsize=(7.5, 5.2), constrained_layout=True)
     for r, colour in zip(rows, _colours(rows)):
@@ -48,19 +84,22 @@ def headline_chart(rows: list[dict], path) -> None:
                     ecolor=colour, elinewidth=0.8, capsize=2)
         ax.annotate(r["model"], (x, y), xytext=(4, 3), textcoords="offset points", fontsize=7,
                     color="#555555" if colour == BASE else "black")
-    if all(r[real.key] > 0 for r in rows):
-        ax.set_xscale("log")
+    note = _scale(ax, [r[real.key] for r in rows], axis="x",
+                  ends=[r[f"{real.key}_{end}"] for r in rows for end in ("low", "high")])
     ax.set_xlabel(f"{real.label.split(': ')[1]} (audio realism; left is closer to held-out "
-                  "Bach)", fontsize=8)
+                  f"Bach{'; ' + note if note else ''})", fontsize=8)
     ax.set_ylabel(f"{mus.label.split(': ')[1]} (musicality; 1 = like held-out Bach)", fontsize=8)
     ax.tick_params(labelsize=7)
     ax.set_title("The two headline numbers, 95% intervals (grey: baselines and the "
                  "teacher-forced diagnostic)", fontsize=9)
     _save(fig, path)
+    return fig
 
 
-def distribution_chart(rows: list[dict], path) -> None:
-    """One panel per distribution metric; error bars are the 95% intervals; baselines grey."""
+def distribution_chart(rows: list[dict], path):
+    """One panel per distribution metric; error bars are the 95% intervals; baselines grey.
+    Each panel's y axis is linear or logarithmic by its own values (``_scale``). Returns the
+    (closed) figure."""
     cols = DISTRIBUTION
     fig, axes = plt.subplots(2, 4, figsize=(13, 6.5), constrained_layout=True)
     for ax in list(axes.flat)[len(cols):]:
@@ -68,12 +107,13 @@ def distribution_chart(rows: list[dict], path) -> None:
     for ax, col in zip(axes.flat, cols):
         lows = [r[f"{col.key}_low"] for r in rows] if col.interval else None
         highs = [r[f"{col.key}_high"] for r in rows] if col.interval else None
-        _bars(ax, rows, [r[col.key] for r in rows], lows, highs, col.label,
-              log=col.key.startswith("fd"))
-        ax.axhline(0, color="black", lw=0.5)
+        _bars(ax, rows, [r[col.key] for r in rows], lows, highs, col.label, scale=True)
+        if ax.get_yscale() != "log":
+            ax.axhline(0, color="black", lw=0.5)
     fig.suptitle("Distance to held-out Bach (lower is closer; grey: baselines and the "
                  "teacher-forced diagnostic)", fontsize=10)
     _save(fig, path)
+    return fig
 
 
 def memorisation_chart(rows: list[dict], metrics: list[dict], path) -> None:
