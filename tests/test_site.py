@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 from conftest import serve
-from models.report.site import asset_href, page_url_dir
+from models.report.links import asset_href, page_url_dir
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Keep Chromium off the network: no background services, no component updates, no QUIC.
@@ -76,3 +76,41 @@ def test_every_page_in_chromium(served_site):
             page.close()
         browser.close()
     assert n_audio >= 3 * 4  # 3 players and the reference on each model page
+
+
+def test_listening_page_in_chromium(served_site, smoke_build):
+    """The listening page: a row per model of the run (the real baselines are the column every
+    row has), each with a real clip and three generated ones that play, and every spectrogram
+    under them loads."""
+    import csv
+
+    from playwright.sync_api import sync_playwright
+
+    _, base = served_site
+    table = smoke_build[0] / "results" / "smoke" / "metrics" / "table.csv"
+    models = [r["model"] for r in csv.DictReader(open(table))
+              if r["model"] not in ("real_heldout", "train_copy")]  # every row's real clips
+    assert models
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page()
+        errors = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        response = page.goto(f"{base}/listening/", wait_until="load")
+        assert response.ok, f"listening/: HTTP {response.status}"
+        rows = page.evaluate("[...document.querySelectorAll('tr[data-model]')].map(r => "
+                             "[r.dataset.model, r.querySelectorAll('audio').length, "
+                             "r.querySelectorAll('img').length])")
+        assert sorted(m for m, _, _ in rows) == sorted(models), rows
+        assert all(players == 4 and images == 4 for _, players, images in rows), rows
+        durations = page.evaluate(AUDIO_DURATIONS)
+        assert len(durations) >= 4 * len(models)
+        assert all(d > 0 for d in durations), durations
+        sizes = page.evaluate("[...document.querySelectorAll('tr[data-model] img')].map(i => "
+                              "[i.src, i.naturalWidth, i.naturalHeight])")
+        assert len(sizes) == 4 * len(models)
+        assert all(w > 0 and h > 0 for _, w, h in sizes), sizes
+        page.wait_for_load_state("networkidle")
+        assert errors == [], errors
+        browser.close()

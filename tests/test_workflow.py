@@ -9,6 +9,7 @@ import soundfile as sf
 import yaml
 
 from conftest import ROOT, run_snakemake
+from models.registry import NOT_RANKED
 
 MODELS = ("real_heldout", "train_copy", "noise", "wavegan", "wavegan_long", "specgan",
           "gansynth", "lstm", "rnn", "lstm_seed", "lstm_seed_teacher", "notes_lstm", "notes_gan")
@@ -32,7 +33,7 @@ def test_smoke_build_is_complete(smoke_build):
         page = (out / "site" / "models" / model / "index.html").read_text()
         assert "curves.png" in page and "interpolation.wav" in page
         meta = json.loads((out / "models" / model / "checkpoint" / "model.json").read_text())
-        assert meta["steps"] == 4 and meta["backend"] == "tensorflow"
+        assert meta["steps"] == 8 and meta["backend"] == "tensorflow"
     for model in ("lstm", "rnn", "lstm_seed", "notes_lstm", *GANS):  # smoke: one 4 s piece
         long_pieces = sorted((out / "samples" / model).glob("long_*.wav"))
         assert [p.name for p in long_pieces] == ["long_000.wav"]
@@ -55,9 +56,10 @@ def test_smoke_build_is_complete(smoke_build):
     assert table["real_heldout"]["verdict"] == "no copying"
     page = (out / "site" / "comparison" / "index.html").read_text()
     assert "train_copy is flagged and real_heldout is not" in page
-    for chart in ("headline", "distribution", "memorisation", "musicality"):
+    for chart in ("headline", "distribution", "memorisation", "musicality", "learning"):
         assert (out / "site" / "img" / "comparison" / f"{chart}.png").stat().st_size > 10_000
-    assert "audio realism" in page.split("<table>")[1]            # the headline leads
+    assert "Where each model stands" in page and "Quality against training compute" in page
+    assert "status" in page.split("<table>")[1]       # the status table leads, then the rest
     note_level = json.loads((out / "metrics" / "note_level.json").read_text())["rows"]
     assert set(note_level) == {"notes_lstm", "notes_gan", "real_heldout", "random_pitch"}
     assert "Note level: GAN vs LSTM" in page
@@ -186,7 +188,9 @@ def test_a_published_run_joins_the_site_without_retraining(smoke_build, tmp_path
     subprocess.run(publish, cwd=work, check=True, capture_output=True, text=True)
     prov = json.loads((work / "published/smoke_run/provenance.json").read_text())
     assert prov["commit"] == "test" and prov["wall_s"] == 150 and len(prov["models"]) == len(MODELS)
-    assert prov["trained"]["wavegan"]["steps"] == 4 and "train" in prov["rules"]
+    assert prov["trained"]["wavegan"]["steps"] == 8 and "train" in prov["rules"]
+    assert len(list((work / "published/smoke_run/metrics/snapshots").glob("*.json"))) == \
+        len([m for m in MODELS if m not in NOT_RANKED])
     assert sorted(p.name for p in (work / "published/smoke_run/curves").iterdir()) == \
         sorted(f"{m}.csv" for m in MODELS if m not in ("real_heldout", "train_copy", "noise"))
     assert not list((work / "published/smoke_run").rglob("state.npz"))  # no checkpoints
@@ -236,3 +240,27 @@ def test_method_page_carries_this_runs_transcriber_check(smoke_build):
     page = (work / "results/smoke/site/method/index.html").read_text()
     assert f"note F1 is <strong>{check['total']['f1']:.2f}</strong>" in page
     assert "transcriber check" not in page
+
+
+def test_quality_against_compute_has_a_curve_per_neural_model(smoke_build):
+    """Every neural model kept at least 4 snapshots (steps 1, 2, 4, 8), each measured; the
+    comparison page's figure and matched-compute table come from them, and the home page
+    opens on the answer with both figures."""
+    out = smoke_build[0] / "results" / "smoke"
+    learners = [m for m in MODELS if m not in NOT_RANKED]
+    for model in learners:
+        rows = json.loads((out / "metrics" / "snapshots" / f"{model}.json").read_text())["rows"]
+        assert [r["steps"] for r in rows][:4] == ([2, 4, 8, 16] if model == "notes_lstm"
+                                                  else [1, 2, 4, 8])
+        assert all(r["seconds"] > 0 and r["fd"] > 0 for r in rows)
+        final = json.loads((out / "metrics" / f"{model}.json").read_text())
+        assert rows[-1]["fd"] == final["fd"]          # the last snapshot is the final model
+    page = (out / "site_src" / "docs" / "comparison.md").read_text()
+    matched = page.split("largest compute all of them reached")[1].split("\n\n")[2]
+    assert len([ln for ln in matched.splitlines() if ln.startswith("| ")]) == \
+        len(learners) + 1                             # the header and a row per model
+    home = (out / "site_src" / "docs" / "index.md").read_text()
+    assert "## The answer so far" in home and "**Which learned.**" in home
+    assert "img/comparison/headline.png" in home and "img/comparison/learning.png" in home
+    html = (out / "site" / "index.html").read_text()
+    assert "img/comparison/headline.png" in html and "img/comparison/learning.png" in html

@@ -22,6 +22,8 @@ rule site_pages:
         distribution=rules.plot_comparison.output.distribution,
         memorisation=rules.plot_comparison.output.memorisation,
         musicality=rules.plot_comparison.output.musicality,
+        learning=rules.plot_learning.output.chart,
+        snapshots=expand(rules.snapshot_metrics.output.rows, model=learners(MODELS)),
         metrics=expand(rules.evaluate.output.metrics, model=MODELS),
         samples=expand(rules.generate.output.samples, model=MODELS),
         checkpoints=expand(rules.train.output.checkpoint, model=MODELS),

@@ -1,0 +1,130 @@
+"""The home page's answer, generated from one run's numbers: what was compared at what compute,
+which family is closer to held-out Bach (by ear's proxies: the audio and its transcribed notes),
+how far from real, what the learning curves' trend says, and what more compute would likely
+change. Every sentence comes from the table, the budgets and the snapshot curves."""
+from __future__ import annotations
+
+from models.registry import NOT_RANKED
+from models.report.learning import FAMILY, duration, trend
+from models.report.table import HEADLINE, MUSICALITY_OA, REALISM, statuses, versus
+
+FIGURES = (("the two headline numbers, every model, 95% intervals", "img/comparison/headline.png"),
+           ("headline numbers against training seconds and FLOPs", "img/comparison/learning.png"))
+
+
+def _names(models) -> str:
+    return ", ".join(models) or "none"
+
+
+def _ci(row: dict, col) -> str:
+    d = col.digits
+    return f"{row[col.key]:.{d}f} [{row[f'{col.key}_low']:.{d}f}, {row[f'{col.key}_high']:.{d}f}]"
+
+
+def family_sentence(rows: list[dict], col, what: str) -> str:
+    """Which family's best model that learned is closer on ``col``, or that the data cannot
+    tell them apart, or that a family has no model that learned."""
+    codes = statuses(rows)
+    what = what[0].upper() + what[1:]
+    best = {}
+    for fam in ("GAN", "LSTM"):
+        mine = [r for r in rows if FAMILY.get(r["model"]) == fam
+                and codes[r["model"]][0] == "learned"]
+        if mine:
+            best[fam] = min(mine, key=col.score)
+    missing = [f for f in ("GAN", "LSTM") if f not in best]
+    if missing:
+        return (f"{what}: no {' and no '.join(missing)} model learned at this "
+                "budget, so the families cannot be compared there.")
+    g, s = best["GAN"], best["LSTM"]
+    verdict = versus(g, s, col)
+    pair = (f"the best GAN, {g['model']}, {_ci(g, col)}, against the best LSTM, "
+            f"{s['model']}, {_ci(s, col)}")
+    if verdict == "tied":
+        return f"{what}: the data cannot tell the families apart ({pair})."
+    closer = "GANs" if verdict == "better" else "LSTMs"
+    return f"{what}: the {closer} are closer to held-out Bach ({pair})."
+
+
+def distance_sentence(rows: list[dict]) -> str:
+    """How far the closest model that learned is from held-out Bach."""
+    m = {r["model"]: r for r in rows}
+    codes = statuses(rows)
+    ok = [r for r in rows if codes[r["model"]][0] == "learned"]
+    if not ok or "real_heldout" not in m:
+        return ""
+    real = m["real_heldout"]
+    top = min(ok, key=REALISM.score)
+    mus = max(ok, key=lambda r: r[MUSICALITY_OA.key])
+    return (f"How far from real: the most realistic model, {top['model']}, has an FD of "
+            f"{top['fd']:.1f} against held-out Bach's own {real['fd']:.1f} (a second held-out "
+            f"draw); the most musical, {mus['model']}, has a musicality of "
+            f"{mus['musicality']:.3f} against held-out Bach's {real['musicality']:.3f}.")
+
+
+def trend_sentences(curves: dict[str, list[dict]]) -> list[str]:
+    """What the curves' ends say, and what more compute would likely change."""
+    if not curves:
+        return ["This run kept no training snapshots, so it cannot say how quality moves with "
+                "compute."]
+    ends = {m: trend(pts) for m, pts in curves.items() if pts}
+    rising = [m for m, t in ends.items() if t.startswith("still improving")]
+    flat = [m for m, t in ends.items() if t.startswith("flat")]
+    out = [f"Learning curves: {len(rising)} of {len(ends)} models were still improving between "
+           f"their first and last snapshots ({_names(rising)}); {len(flat)} were flat "
+           f"({_names(flat)})."]
+    if rising:
+        out.append("More compute would likely move the rising ones further; how far cannot "
+                   "be read off curves this short.")
+    if flat:
+        out.append("The flat ones show no gain over the budget they had; more of the same "
+                   "steps is not evidence they would start to learn.")
+    return out
+
+
+def summary_lines(rows: list[dict], curves: dict, budgets: dict, preset: str,
+                  data: str) -> list[str]:
+    """The summary's sentences (Markdown list items and paragraphs, no heading)."""
+    codes = statuses(rows)
+    trained = [r["model"] for r in rows if "steps" in budgets.get(r["model"], {})
+               and r["model"] not in NOT_RANKED]
+    seconds = [budgets[m]["train_s"] for m in trained]
+    gans = [m for m in trained if FAMILY.get(m) == "GAN"]
+    lstms = [m for m in trained if FAMILY.get(m) in ("LSTM", "RNN")]
+    device = next((budgets[m].get("device") for m in trained if budgets[m].get("device")), "")
+    by = {c: [m for m in trained if codes[m][0] == c] for c in ("learned", "noise", "worse",
+                                                                "copying")}
+    lines = [f"**What was compared.** {len(gans)} GANs ({_names(gans)}) and {len(lstms)} "
+             f"LSTMs and RNNs ({_names(lstms)}), trained on the same data ({data}) at the "
+             f"`{preset}` preset's budget"
+             + (f": {duration(min(seconds))} to {duration(max(seconds))} each" if seconds
+                else "") + (f" on {device}" if device else "") + ".", "",
+             f"**Which learned.** {len(by['learned'])} of {len(trained)} models are better than "
+             f"noise on at least one headline number: {_names(by['learned'])}. Not "
+             f"distinguishable from noise: {_names(by['noise'])}."
+             + (f" Worse than noise: {_names(by['worse'])}." if by["worse"] else "")
+             + (f" Copying: {_names(by['copying'])}." if by["copying"] else ""), "",
+             "**Which family is closer to held-out Bach** (95% intervals):", "",
+             f"- {family_sentence(rows, HEADLINE[0], 'at audio level (FD of log-mel frames)')}",
+             f"- {family_sentence(rows, HEADLINE[1], 'at note level (transcribed notes)')}",
+             ""]
+    far = distance_sentence(rows)
+    if far:
+        lines += [far, ""]
+    lines += [" ".join(trend_sentences(curves)), ""]
+    return lines
+
+
+MARKER = "<!-- summary -->"  # in docs/index.md: the generated answer goes there
+
+
+def home_page(template: str, header: str, summary: dict, prefix: str, source: str) -> str:
+    """docs/index.md with the answer of one run (its ``summary.json``: preset and lines) where
+    MARKER stands, and that run's two figures under it; ``prefix`` is the run's folder on the
+    site ('' or 'runs/<name>/'), ``source`` names the run."""
+    figures = [f"![{alt}]({prefix}{path})" for alt, path in FIGURES]
+    block = ["## The answer so far", "",
+             f"Generated from {source}; every number below is on "
+             f"its [comparison]({prefix}comparison.md) page with its interval.", "",
+             *summary["lines"], *[f for fig in figures for f in (fig, "")]]
+    return header + template.replace(MARKER, "\n".join(block))
