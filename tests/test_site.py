@@ -24,6 +24,21 @@ AUDIO_DURATIONS = """async () => Promise.all([...document.querySelectorAll('audi
   })))"""
 
 
+def collect_errors(page) -> list:
+    """What goes wrong on a page as it loads: console errors, script errors, failed requests
+    (a media element that has its metadata may abort the rest of its download: fine) and HTTP
+    errors, appended to the list returned."""
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("requestfailed", lambda r: None if (
+        r.resource_type == "media" and "ERR_ABORTED" in (r.failure or ""))
+        else errors.append(f"failed {r.url}: {r.failure}"))
+    page.on("response", lambda r: errors.append(f"HTTP {r.status} {r.url}")
+            if r.status >= 400 else None)
+    return errors
+
+
 def test_asset_paths_follow_directory_urls():
     assert str(page_url_dir("models/noise.md")) == "models/noise"
     assert str(page_url_dir("index.md")) == "."
@@ -53,15 +68,7 @@ def test_every_page_in_chromium(served_site):
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         for path in pages:
             page = browser.new_page()
-            errors = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            # a media element that has its metadata may abort the rest of its download: fine
-            page.on("requestfailed", lambda r: None if (
-                r.resource_type == "media" and "ERR_ABORTED" in (r.failure or ""))
-                else errors.append(f"failed {r.url}: {r.failure}"))
-            page.on("response", lambda r: errors.append(f"HTTP {r.status} {r.url}")
-                    if r.status >= 400 else None)
+            errors = collect_errors(page)
             url = f"{base}/{'' if path == '.' else path + '/'}"
             response = page.goto(url, wait_until="load")
             assert response.ok, f"{url}: HTTP {response.status}"
@@ -94,9 +101,7 @@ def test_listening_page_in_chromium(served_site, smoke_build):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_page()
-        errors = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        errors = collect_errors(page)
         response = page.goto(f"{base}/listening/", wait_until="load")
         assert response.ok, f"listening/: HTTP {response.status}"
         rows = page.evaluate("[...document.querySelectorAll('tr[data-model]')].map(r => "
