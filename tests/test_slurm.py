@@ -15,9 +15,10 @@ import pytest
 
 from conftest import NOT_COPIED, ROOT, run_snakemake
 
-SUBMITTED = ("train", "generate", "prepare_data", "make_clips", "model_features", "evaluate")
-LOCAL = ("plot_model", "plot_curves", "plot_comparison", "metric_table", "benchmark",
-         "site_pages", "build_site")
+SUBMITTED = ("train", "generate", "prepare_data", "make_clips", "model_features", "evaluate",
+             "snapshot_metrics")
+LOCAL = ("plot_model", "plot_curves", "plot_comparison", "plot_learning", "metric_table",
+         "benchmark", "site_pages", "build_site")
 
 
 @pytest.fixture(scope="module")
