@@ -81,6 +81,9 @@ def test_matched_compute_cuts_every_model_at_the_smallest_budget():
     key, level, at = learning.matched_compute(curves)
     assert key == "flops" and level == 4e9
     assert at["notes_gan"]["steps"] == 4 and at["wavegan"]["steps"] == 4
+    token = dict(curves, lstm_seed=curve("lstm_seed", 2, 270, 268)[1])   # ends at 2e9
+    assert learning.matched_compute(token)[1] == 4e9 and \
+        learning.matched_compute(token)[2]["lstm_seed"]["steps"] == 2
     lines = learning.matched_table(curves, ROWS)
     assert len([ln for ln in lines if ln.startswith("| notes_gan")]) == 1
     assert learning.trend(curves["notes_gan"]).startswith("still improving")
