@@ -46,6 +46,14 @@ MODELS = {
     "notes_gan": "models.gan.notes_gan:NotesGAN",     # GAN over piano rolls, rendered
 }
 BASELINES = ("real_heldout", "train_copy", "noise")
+# The family each neural model answers for in "GANs vs LSTMs" (the plain RNN is the LSTM's
+# control), and the models that exist to make a point (the seed's tiny LSTM, the plain RNN,
+# 4 s WaveGAN): they get token budgets, and their whole runs may end below the first snapshot
+# of the others, so they never set the matched-compute level.
+FAMILY = {"wavegan": "GAN", "wavegan_long": "GAN", "specgan": "GAN", "gansynth": "GAN",
+          "notes_gan": "GAN", "lstm": "LSTM", "lstm_seed": "LSTM", "notes_lstm": "LSTM",
+          "rnn": "RNN"}
+TOKEN = ("lstm_seed", "rnn", "wavegan_long")
 # Rows that are not a model's own music: the baselines, and the seed's LSTM judged teacher-forced
 # (it replays held-out audio one predicted sample at a time). Shown, never ranked.
 NOT_RANKED = (*BASELINES, "lstm_seed_teacher")

@@ -88,6 +88,10 @@ def test_matched_compute_cuts_every_model_at_the_smallest_budget():
     assert len([ln for ln in lines if ln.startswith("| notes_gan")]) == 1
     assert learning.trend(curves["notes_gan"]).startswith("still improving")
     assert learning.trend(curves["wavegan"]).startswith("flat")
+    levelled = curves["notes_gan"][:4] + [dict(curves["notes_gan"][3], steps=16)]
+    assert learning.trend(levelled).startswith("improved, then levelled")
+    text = " ".join(summary.trend_sentences({"notes_gan": levelled, "wavegan": curves["wavegan"]}))
+    assert "1 improved, then levelled (notes_gan); 1 was flat (wavegan)" in text
 
 
 def test_summary_names_the_families_the_budget_and_the_trend():
@@ -98,7 +102,7 @@ def test_summary_names_the_families_the_budget_and_the_trend():
     assert "3 of 6 models are better than noise" in text
     assert "At audio level (FD of log-mel frames): the GANs are closer" in text
     assert "best LSTM, notes_lstm" in text
-    assert "1 of 2 models were still improving" in text and "(notes_gan)" in text
+    assert "of 2 models: 1 was still improving" in text and "(notes_gan)" in text
     page = summary.home_page("# t\n\n<!-- summary -->\n\nrest\n", "", {
         "preset": "quick", "lines": ["x"]}, "runs/gpu/", "the published run")
     assert "![" in page and "runs/gpu/img/comparison/learning.png" in page

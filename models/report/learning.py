@@ -11,17 +11,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from models.io import read_json  # noqa: E402
+from models.registry import FAMILY, TOKEN  # noqa: E402
 from models.report.plots import _save  # noqa: E402
 from models.report.table import HEADLINE, status, versus  # noqa: E402
 
-FAMILY = {"wavegan": "GAN", "wavegan_long": "GAN", "specgan": "GAN", "gansynth": "GAN",
-          "notes_gan": "GAN", "lstm": "LSTM", "lstm_seed": "LSTM", "notes_lstm": "LSTM",
-          "rnn": "RNN"}
 BANDS = {"real_heldout": ("held-out Bach", "#2e7d32"), "noise": ("noise", "#9e9e9e")}
 AXES = (("seconds", "training seconds"), ("flops", "training FLOPs"))
-# Models that exist to make a point (the seed's tiny LSTM, the plain RNN, 4 s WaveGAN): their
-# whole runs can end below the first snapshot of the others, so they do not set the level.
-TOKEN = ("lstm_seed", "rnn", "wavegan_long")
 
 
 def read_curves(paths) -> dict[str, list[dict]]:
@@ -134,7 +129,8 @@ def matched_table(curves: dict[str, list[dict]], rows: list[dict]) -> list[str]:
 
 
 def trend(pts: list[dict]) -> str:
-    """What a model's curve did from its first snapshot to its last, interval by interval."""
+    """What a model's curve did, interval by interval: its first snapshot against its last, and
+    for a curve that improved, its last two snapshots (is it still rising at the end?)."""
     if len(pts) < 2:
         return "one point only"
     first, last = pts[0], pts[-1]
@@ -142,12 +138,21 @@ def trend(pts: list[dict]) -> str:
     better = [k for k, v in moves.items() if v == "better"]
     worse = [k for k, v in moves.items() if v == "worse"]
     if better and not worse:
-        return f"still improving ({' and '.join(better)} better at the end than at the start)"
+        ends = [k for k in better if versus(last, pts[-2], _column(k)) == "better"]
+        if ends or len(pts) == 2:
+            return (f"still improving ({' and '.join(better)} better at the end than at the "
+                    f"start{', and than at the snapshot before' if ends and len(pts) > 2 else ''})")
+        return (f"improved, then levelled ({' and '.join(better)} better than at the start; "
+                "the last two snapshots cannot be told apart)")
     if worse and not better:
         return f"got worse ({' and '.join(worse)})"
     if better:
         return f"mixed ({' and '.join(better)} better, {' and '.join(worse)} worse)"
     return "flat: the first and last snapshots cannot be told apart"
+
+
+def _column(label: str):
+    return next(c for c in HEADLINE if c.label.split(":")[0] == label)
 
 
 def trend_sentences(curves: dict[str, list[dict]]) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from models.report.learning import FAMILY
+from models.registry import FAMILY
 PAIR = ("notes_lstm", "notes_gan")
 # (key in the row, what it is called, better: "high" or "low", digits)
 MEASURES = (("musicality_notes", "musicality on the notes themselves", "high", 3),

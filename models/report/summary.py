@@ -4,8 +4,8 @@ how far from real, what the learning curves' trend says, and what more compute w
 change. Every sentence comes from the table, the budgets and the snapshot curves."""
 from __future__ import annotations
 
-from models.registry import NOT_RANKED
-from models.report.learning import FAMILY, duration, trend
+from models.registry import FAMILY, NOT_RANKED
+from models.report.learning import duration, trend
 from models.report.table import HEADLINE, MUSICALITY_OA, REALISM, statuses, versus
 
 FIGURES = (("the two headline numbers, every model, 95% intervals", "img/comparison/headline.png"),
@@ -14,6 +14,13 @@ FIGURES = (("the two headline numbers, every model, 95% intervals", "img/compari
 
 def _names(models) -> str:
     return ", ".join(models) or "none"
+
+
+def _count(n: int, kind: str) -> str:
+    """'1 was flat', '3 were still improving', '2 improved, then levelled'."""
+    if kind in ("still improving", "flat"):
+        return f"{n} {'was' if n == 1 else 'were'} {kind}"
+    return f"{n} {kind}"
 
 
 def _ci(row: dict, col) -> str:
@@ -68,15 +75,19 @@ def trend_sentences(curves: dict[str, list[dict]]) -> list[str]:
         return ["This run kept no training snapshots, so it cannot say how quality moves with "
                 "compute."]
     ends = {m: trend(pts) for m, pts in curves.items() if pts}
-    rising = [m for m, t in ends.items() if t.startswith("still improving")]
-    flat = [m for m, t in ends.items() if t.startswith("flat")]
-    out = [f"Learning curves: {len(rising)} of {len(ends)} models were still improving between "
-           f"their first and last snapshots ({_names(rising)}); {len(flat)} were flat "
-           f"({_names(flat)})."]
-    if rising:
-        out.append("More compute would likely move the rising ones further; how far cannot "
-                   "be read off curves this short.")
-    if flat:
+    kinds = {k: [m for m, t in ends.items() if t.startswith(k)]
+             for k in ("still improving", "improved, then levelled", "flat", "got worse",
+                       "mixed")}
+    parts = [f"{_count(len(v), k)} ({_names(v)})" for k, v in kinds.items() if v]
+    out = [f"Learning curves, first snapshot against last and last against the one before, "
+           f"of {len(ends)} models: {'; '.join(parts) or 'none had two snapshots'}."]
+    if kinds["still improving"]:
+        out.append("More compute would likely move the still-improving ones further; how far "
+                   "cannot be read off curves this short.")
+    if kinds["improved, then levelled"]:
+        out.append("The levelled ones gained early and not over their last doubling of steps; "
+                   "more of the same may buy little.")
+    if kinds["flat"]:
         out.append("The flat ones show no gain over the budget they had; more of the same "
                    "steps is not evidence they would start to learn.")
     return out
