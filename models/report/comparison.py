@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from models.registry import TOKEN
 from models.report.learning import duration
 from models.report.table import (DISTRIBUTION, GROUPS, HEADLINE, all_tables, best, learned,
                                  markdown_table, statuses, tied_best)
@@ -73,22 +74,26 @@ def status_lines(rows: list[dict], budgets: dict, paper_steps: dict) -> list[str
     """Where each model stands: its status from its headline intervals against noise, beside
     its training budget and that budget's share of its paper's steps."""
     codes = statuses(rows)
-    lines = ["| model | status | steps | training time | share of its paper's steps |",
-             "|---|---|---:|---:|---:|"]
+    lines = ["| model | budget | status | steps | training time | share of its paper's steps |",
+             "|---|---|---|---:|---:|---:|"]
     for r in rows:
         meta = budgets.get(r["model"], {})
         if "steps" not in meta:
             continue
         paper = paper_steps.get(r["model"])
         share = f"{100 * meta['steps'] / paper:.2g}%" if paper else "—"
-        lines.append(f"| {r['model']} | {codes[r['model']][1]} | {meta['steps']:,} | "
+        kind = "token" if r["model"] in TOKEN else "main"
+        lines.append(f"| {r['model']} | {kind} | {codes[r['model']][1]} | {meta['steps']:,} | "
                      f"{duration(meta['train_s'])} | {share} of {paper or 0:,} |")
     trained = sum(1 for r in rows if "steps" in budgets.get(r["model"], {})
                   and codes[r["model"]][0] != "baseline")
     return [f"A model **learned** when one of its two headline numbers is better than the noise "
             "floor's with the 95% intervals apart; only those are ranked and bolded below. "
             f"{len(learned(rows))} of the {trained} trained models learned at this budget.", "",
-            *lines, ""]
+            *lines, "", f"A *token* budget goes to the models that exist to make a point "
+            f"({', '.join(TOKEN)}: the seed's own small LSTM, the plain-RNN control of the "
+            "SampleRNN LSTM, WaveGAN on 4 s clips); the *main* budget to the models the "
+            "comparison is decided on. The budgets are the preset's (its file says why).", ""]
 
 
 def copying_sentences(rows: list[dict]) -> list[str]:

@@ -103,4 +103,19 @@ def provenance_page(prov: dict, generated: str) -> str:
         longest = max(jobs, key=jobs.get)
         lines.append(f"| {rule} | {len(jobs)} | {sum(jobs.values()):.1f} | "
                      f"{longest} ({jobs[longest]:.1f} s) |")
+    if prov.get("timeline"):
+        lines += timeline_lines(prov["timeline"])
     return "\n".join(lines) + "\n"
+
+
+def timeline_lines(timeline: dict) -> list[str]:
+    """The run's phases (models/report/timeline.py: measured) as a table."""
+    out = ["", "## Timeline", "",
+           "Each phase from its first job's start to its last job's end, in seconds after the "
+           "run's first job began (phases overlap: a model's generation and metrics run while "
+           "others train). GPU busy: the mean of nvidia-smi's utilisation, sampled every 2 s.",
+           "", "| phase | from (s) | to (s) | jobs | GPU busy |", "|---|---:|---:|---:|---:|"]
+    for phase, p in timeline["phases"].items():
+        gpu = "—" if p["gpu_util"] is None else f"{p['gpu_util']:.0f}%"
+        out.append(f"| {phase} | {p['start_s']:.0f} | {p['end_s']:.0f} | {p['jobs']} | {gpu} |")
+    return out

@@ -20,6 +20,7 @@ from pathlib import Path
 from models.io import atomic_dir, write_json
 from models.report.provenance import collect
 from models.report.table import read_table
+from models.report.timeline import measured
 
 REQUIRED = ("site_src/docs", "site_src/mkdocs.yml", "benchmark.csv", "metrics/table.csv",
             "metrics/table.md")
@@ -40,6 +41,10 @@ def publish(results_dir, out_dir, commit: str, wall_s: float, command: str) -> d
         raise FileNotFoundError(f"{results_dir}: not a finished run, missing {', '.join(missing)}")
     models = models_of(results_dir)
     prov = collect(results_dir, commit, wall_s, command, models)
+    try:
+        prov["timeline"] = measured(results_dir)
+    except ValueError:  # no job of this run kept a benchmark file
+        prov["timeline"] = None
     with atomic_dir(out_dir) as tmp:
         shutil.copytree(results_dir / "site_src" / "docs", tmp / "docs",
                         ignore=shutil.ignore_patterns("runs"))  # no runs published inside runs
