@@ -3,6 +3,8 @@ import hashlib
 import io
 import tarfile
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -191,8 +193,29 @@ def test_render_a_chorale_to_16k_piano(tmp_path):
     assert 20 < rows[0]["seconds"] < 40  # 28 s of music at the score's tempo
 
 
+def test_render_cache_is_shared_by_content(tmp_path, monkeypatch):
+    """A second build links the cached rendering (same bytes, no render); a new renderer
+    version renders afresh; a silent threshold still applies to a cached piece."""
+    score = {"bwv250": render.bach_scores()["bwv250"]}
+    cache = tmp_path / "cache"
+    for name in "abcd":
+        (tmp_path / name).mkdir()
+    first = render.render_corpus(score, tmp_path / "a", cache_dir=cache)[0]
+    second = render.render_corpus(score, tmp_path / "b", cache_dir=cache)[0]
+    assert first["cached"] is False and second["cached"] is True
+    assert Path(second["path"]).read_bytes() == Path(first["path"]).read_bytes()
+    assert second["seconds"] == first["seconds"] and second["render_s"] < first["render_s"] / 5
+    assert len(list(cache.glob("*.wav"))) == len(list(cache.glob("*.json"))) == 1
+    loud = render.render_corpus(score, tmp_path / "c", silence_db=-1.0, cache_dir=cache)[0]
+    assert "silent" in loud["error"]
+    monkeypatch.setattr(render, "RENDER_VERSION", "test")
+    monkeypatch.setattr(render, "_RENDERER_KEY", None)
+    assert render.render_corpus(score, tmp_path / "d", cache_dir=cache)[0]["cached"] is False
+    assert len(list(cache.glob("*.wav"))) == 2
+
+
 def test_unrenderable_score_is_skipped_with_its_reason(tmp_path):
     bad = tmp_path / "bad.mxl"
     bad.write_bytes(b"not a score")
-    row = render.render_piece(("bad", str(bad), str(tmp_path), -60.0))
+    row = render.render_piece(("bad", str(bad), str(tmp_path), -60.0, None))
     assert row["error"].startswith(str(bad)) and "\n" not in row["error"]

@@ -64,7 +64,8 @@ def collect(cfg: dict, out_dir: Path, threads: int, download_dir: Path | None = 
         pieces = render.bach_scores()
         keep = select_pieces(pieces, data["split"], data["max_pieces"])
         rows = render.render_corpus({p: pieces[p] for p in keep}, out_dir, threads,
-                                    data["silence_db"], progress=_bar("render"))
+                                    data["silence_db"], progress=_bar("render"),
+                                    cache_dir=data.get("render_cache"))
         origin = f"music21 corpus ({len(pieces)} Bach scores), SoundFont {render.soundfont_path().name}"
         files, unused = [], []
     else:
@@ -149,6 +150,7 @@ def prepare(cfg: dict, audio_dir, manifest_path, report_path, threads: int = 1,
         "source": cfg["data"]["source"], "origin": origin, "pieces": len(rows),
         "hours": sum(r["seconds"] for r in rows) / 3600, "wall_s": wall, "threads": threads,
         "render_s_sum": sum(r.get("render_s", 0.0) for r in rows), "split_by": how,
+        "from_render_cache": sum(bool(r.get("cached")) for r in rows),
         "splits": {s: {"pieces": sum(r["split"] == s for r in rows),
                        "hours": sum(r["seconds"] for r in rows if r["split"] == s) / 3600}
                    for s in SPLITS},
