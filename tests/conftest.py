@@ -158,7 +158,7 @@ def pytest_terminal_summary(terminalreporter):
 def smoke_build(tmp_path_factory):
     """A fresh copy of the workflow with the smoke preset built once: (workdir, wall seconds).
     Both the command's wall time and what its benchmark page says go to the summary."""
-    from models.report.benchmark import run_timing
+    from models.report.runtime import run_timing
 
     work = tmp_path_factory.mktemp("smoke") / "bachgen"
     shutil.copytree(ROOT, work, ignore=NOT_COPIED)

@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from models.report import benchmark, provenance
+from models.report import benchmark, provenance, runtime
 from models.train import flops
 from models.train.loop import fit_resumable
 
@@ -148,13 +148,26 @@ def test_run_timing_is_the_union_of_the_jobs_and_the_page_says_it(tmp_path):
     for name, s, cpu, end in jobs:
         (bench / name).write_text(f"s\th:m:s\tcpu_time\n{s}\t0:00:{s}\t{cpu}\n")
         os.utime(bench / name, (1e9 + end, 1e9 + end))
-    run = benchmark.run_timing(bench)
-    assert run == {"jobs": 4, "busy_s": pytest.approx(45.0), "cpu_s": 81.0}
-    assert benchmark.run_timing(tmp_path / "none") is None
-    machine = {"cpus": 2, "load": [3.5, 2.0, 1.0]}
+    run = runtime.run_timing(bench)
+    assert {k: run[k] for k in ("jobs", "busy_s", "cpu_s")} == \
+        {"jobs": 4, "busy_s": pytest.approx(45.0), "cpu_s": 81.0}
+    assert run["stages"]["train"] == {"jobs": 2, "busy_s": pytest.approx(30.0),
+                                      "job_s": 48.0, "cpu_s": 68.0}
+    assert run["stages"]["data"]["busy_s"] == pytest.approx(10.0)
+    assert runtime.run_timing(tmp_path / "none") is None
+    machine = {"cpus": 2, "cpu": "Test CPU", "load": [3.5, 2.0, 1.0]}
     page = benchmark.benchmark_page([], "", "smoke", run, machine)
     assert "**45 s** of wall time" in page and "4 timed jobs" in page
     assert "81 CPU-seconds: 1.80 of the machine's 2 cores" in page
     assert "3.50 / 2.00 / 1.00 (1, 5, 15 min) on 2 cores" in page
     assert "The whole run" not in benchmark.benchmark_page([], "", "smoke")
-    assert set(benchmark.machine_load()) == {"cpus", "load"}
+    assert "| train | 2 | 30 | 48 | 68 |" in page and "| **whole run** | 4 | **45** |" in page
+    assert set(runtime.machine_load()) == {"cpus", "cpu", "load"}
+    readme = ("| preset | for | data | time |\n|---|---|---|---|\n"
+              "| `smoke` | CI | toy | old |\n| `quick` (default) | laptop | all | ~20 min |\n")
+    cell = runtime.readme_cell(run, machine)
+    assert cell.startswith("0.8 min of jobs on 2 cores of Test CPU (its benchmark page, 2001-")
+    new = runtime.update_readme(readme, "quick", cell)
+    assert f"| `quick` (default) | laptop | all | {cell} |" in new and "| old |" in new
+    with pytest.raises(ValueError, match="no row for the preset 'gpu'"):
+        runtime.update_readme(readme, "gpu", cell)

@@ -6,17 +6,17 @@ analytic count each trainer stores in ``model.json`` (models/train/flops.py), an
 from the seconds ``generate`` timed for its clips (``clips.json``; its renderer's cold start
 apart where it records one). Utilisation is achieved
 FLOP/s over the device's dense peak for the precision it trained in. The whole run's time
-comes from Snakemake's ``benchmark:`` files (``run_timing``), beside the machine's load.
+comes from Snakemake's ``benchmark:`` files (models/report/runtime.py), stage by stage,
+beside the machine's load.
 """
 from __future__ import annotations
 
 import csv
-import os
 import statistics
 from pathlib import Path
 
 from models.io import atomic_path, read_json
-from models.report.provenance import job_times
+from models.report.runtime import stage_lines
 
 # Dense tensor-core peaks in TFLOP/s (NVIDIA's datasheets, SXM parts, no sparsity). float32
 # matmuls run as TF32 on these GPUs under JAX's and TensorFlow's default precision.
@@ -110,30 +110,6 @@ def read_benchmark(path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def run_timing(bench_dir) -> dict | None:
-    """The run's time from its jobs' benchmark files (``job_times``): ``busy_s``, the seconds in
-    which at least one job ran (the union of the jobs' [end - s, end]: a whole build's wall time
-    less Snakemake's start-up and the site's own two rules; a later partial rebuild adds its
-    jobs' time, not the idle time between), ``cpu_s`` the jobs' CPU seconds, ``jobs`` their
-    number. None when no job has a benchmark file."""
-    jobs = job_times(bench_dir)
-    if not jobs:
-        return None
-    spans = sorted((j["end"] - j["s"], j["end"]) for j in jobs)
-    busy, (start, end) = 0.0, spans[0]
-    for a, b in spans[1:]:
-        if a > end:
-            busy, start = busy + end - start, a
-        end = max(end, b)
-    return {"jobs": len(jobs), "busy_s": busy + end - start,
-            "cpu_s": sum(j["cpu_s"] for j in jobs)}
-
-
-def machine_load() -> dict:
-    """The machine's cores and its load averages over the last 1, 5 and 15 minutes."""
-    return {"cpus": os.cpu_count(), "load": list(os.getloadavg())}
-
-
 def run_lines(run: dict | None, machine: dict) -> list[str]:
     """The benchmark page's section on the whole run and the machine it ran on."""
     cpus, (l1, l5, l15) = machine["cpus"], machine["load"]
@@ -148,8 +124,12 @@ def run_lines(run: dict | None, machine: dict) -> list[str]:
             "average.")
     else:
         lines.append("No job of this run has a benchmark file.")
+    if run and run.get("stages"):
+        lines += ["", "Per stage (a stage's wall time counts the seconds in which at least one "
+                  "of its jobs ran; stages overlap, since a model's generation and metrics run "
+                  "while others train):", *stage_lines(run)]
     lines += ["", f"Load average when these pages were made: {l1:.2f} / {l5:.2f} / {l15:.2f} "
-              f"(1, 5, 15 min) on {cpus} cores. A load above the number of cores means jobs "
+              f"(1, 5, 15 min) on {cpus} cores ({machine.get('cpu', 'processor unknown')}). A load above the number of cores means jobs "
               "waited for a CPU, this run's or other work's, and every time on this page "
               "stretches with it."]
     return lines

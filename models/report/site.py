@@ -20,7 +20,7 @@ from models.io import atomic_dir, read_json, write_json
 from models.registry import get as get_model
 from models.registry import load_samples
 from models.report import differences
-from models.report.benchmark import benchmark_page, machine_load, read_benchmark, run_timing
+from models.report.benchmark import benchmark_page, read_benchmark
 from models.report.comparison import comparison_page, paper_steps, ranking
 from models.report.learning import duration, learning_section, read_curves
 from models.report.links import audio_tag
@@ -28,6 +28,7 @@ from models.report.listening import write_listening
 from models.report.note_level import note_level_lines
 from models.report.plots import real_clip
 from models.report.provenance import provenance_page
+from models.report.runtime import machine_load, run_timing
 from models.report.summary import home_page, summary_lines
 from models.report.table import HEADLINE, MEMORISATION, cell, read_table, statuses, text_cell
 from models.report.validity import read_panel, validity_page

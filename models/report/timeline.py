@@ -29,16 +29,7 @@ from models.config import deep_merge, resolve
 from models.io import write_json
 from models.registry import get
 from models.report.provenance import job_times
-
-PHASES = {"data": ("download_wavegan_piano", "prepare_data", "make_clips", "stft_moments",
-                   "note_tokens", "piano_rolls"),
-          "train": ("train",),
-          "generate": ("generate",),
-          "metrics": ("features", "evaluate", "snapshot_metrics", "metric_table", "validity",
-                      "transcriber_check", "note_level"),
-          "pages": ("plot_model", "plot_curves", "plot_comparison", "plot_validity",
-                    "plot_learning", "site_pages", "benchmark", "build_site")}
-
+from models.report.runtime import STAGES
 
 def trainings(cfg: dict) -> dict[str, float]:
     """{model: seconds its training job lasts} for every neural model of the run."""
@@ -125,7 +116,7 @@ def measured(results_dir) -> dict:
     t0 = min(j["end"] - j["s"] for j in jobs)
     samples = gpu_samples(results_dir / "run" / "gpu.csv")
     phases = {}
-    for phase, rules in PHASES.items():
+    for phase, rules in STAGES.items():
         mine = [j for j in jobs if j["rule"] in rules]
         if not mine:
             continue
