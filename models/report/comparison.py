@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from models.registry import TOKEN
+from models.registry import NOT_RANKED, TOKEN
 from models.report.learning import duration
 from models.report.table import (DISTRIBUTION, GROUPS, HEADLINE, all_tables, best, learned,
                                  markdown_table, statuses, tied_best)
@@ -82,7 +82,7 @@ def status_lines(rows: list[dict], budgets: dict, paper_steps: dict) -> list[str
             continue
         paper = paper_steps.get(r["model"])
         share = f"{100 * meta['steps'] / paper:.2g}%" if paper else "—"
-        kind = "token" if r["model"] in TOKEN else "main"
+        kind = "token" if r["model"] in TOKEN else "—" if r["model"] in NOT_RANKED else "main"
         lines.append(f"| {r['model']} | {kind} | {codes[r['model']][1]} | {meta['steps']:,} | "
                      f"{duration(meta['train_s'])} | {share} of {paper or 0:,} |")
     trained = sum(1 for r in rows if "steps" in budgets.get(r["model"], {})
