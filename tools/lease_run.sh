@@ -52,7 +52,9 @@ rc=$?
 pkill -f "nvidia-smi --query-gpu=timestamp" 2> /dev/null || true
 $py -m models.report.timeline measure "results/$preset"
 if [[ -n ${OUT:-} ]]; then
-    tar -C "$(dirname "$out_dir")" -czf - "$name" | split -b 15m - "$OUT/published-$name.tgz.part-"
+    mkdir -p "$OUT"
+    tar -C "$(dirname "$out_dir")" -czf - "$name" \
+        | split -b 15m - "$OUT/published-$name.tgz.part-" || exit 1
     ls -l "$OUT"
 fi
 echo "published $out_dir"
