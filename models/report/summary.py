@@ -85,7 +85,7 @@ def trend_sentences(curves: dict[str, list[dict]]) -> list[str]:
         out.append("More compute would likely move the still-improving ones further; how far "
                    "cannot be read off curves this short.")
     if kinds["improved, then levelled"]:
-        out.append("The levelled ones gained early and not over their last doubling of steps; "
+        out.append("The levelled ones gained early and not between their last two snapshots; "
                    "more of the same may buy little.")
     if kinds["flat"]:
         out.append("The flat ones show no gain over the budget they had; more of the same "
