@@ -34,6 +34,13 @@ def model_gpus(wildcards):
     return int(get_model(wildcards.model).uses_gpu and config["compute"]["claim_gpu"])
 
 
+def train_priority(wildcards):
+    """Longest training budget first (max_minutes, in tenths; untimed trainings last), so the
+    few long trainings start at once and the short ones fill in around them."""
+    minutes = config.get(wildcards.model, {}).get("max_minutes")
+    return 1 + int(10 * minutes) if minutes else 0
+
+
 def model_config(wildcards):
     """The config a model's train and generate steps see: shared sizes plus its own section,
     so that changing a plot or page setting never retrains anything."""

@@ -71,6 +71,7 @@ rule stft_moments:
         train=rules.make_clips.output.train,
     output:
         moments=f"{R}/data/stft_moments.npz",
+    priority: 100  # the trainings wait on it
     log:
         f"{R}/logs/stft_moments.log",
     benchmark:
@@ -87,6 +88,7 @@ rule note_tokens:
     output:
         tokens=f"{R}/data/note_tokens.npz",
     threads: workflow.cores
+    priority: 100  # the trainings wait on it
     log:
         f"{R}/logs/note_tokens.log",
     benchmark:
@@ -103,6 +105,7 @@ rule piano_rolls:
     output:
         rolls=f"{R}/data/piano_rolls.npz",
     threads: workflow.cores
+    priority: 100  # the trainings wait on it
     log:
         f"{R}/logs/piano_rolls.log",
     benchmark:

@@ -17,6 +17,7 @@ rule train:
         state_dir=f"{R}/models/{{model}}/state",
         cache_dir=f"{R}/cache/xla",
     threads: config["compute"]["train_threads"] or workflow.cores
+    priority: train_priority
     resources:
         gpu=model_gpus,
         mem_mb=8000,
