@@ -98,14 +98,15 @@ sys.path.insert(0, {root!r})
 from models.config import resolve
 from models import registry
 cfg = resolve({{"preset": "smoke", "notes_gan": {{"bars": 1, "d": 2, "batch": 4,
-               "steps": {steps}, "log_every": 1, "checkpoint_every": 1}}}})
+               "steps": {steps}, "log_every": 1, "checkpoint_every": 1,
+               "mixed_precision": {mp}}}}})
 meta = registry.train("notes_gan", {data!r}, {ckpt!r}, cfg, {state!r})
 print(json.dumps(meta))
 """
 
 
-def run_training(tmp_path, name, steps, data, backend, wait=True):
-    code = TRAIN.format(root=str(ROOT), steps=steps, data=str(data),
+def run_training(tmp_path, name, steps, data, backend, wait=True, mp=False):
+    code = TRAIN.format(root=str(ROOT), steps=steps, data=str(data), mp=mp,
                         ckpt=str(tmp_path / name / "checkpoint"),
                         state=str(tmp_path / name / "state"))
     return train_process(code, backend, wait)
@@ -126,6 +127,30 @@ def test_resume_after_kill_matches_an_uninterrupted_run(tmp_path, roll_dir, back
     assert plain["resumed_from"] == 0
     for a, b in zip(weights(tmp_path / "killed"), weights(tmp_path / "plain")):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_trains_in_bfloat16_on_a_cpu(tmp_path, roll_dir):
+    """mixed_bfloat16 on TensorFlow's CPU path (what quick's ``auto`` picks on a CPU with
+    bfloat16 in hardware; elsewhere emulated, slower, but the same numbers' kind)."""
+    meta = run_training(tmp_path, "bf16", 3, roll_dir, "tensorflow", mp=True)
+    assert (meta["precision"], meta["steps"]) == ("mixed_bfloat16", 3)
+    assert all(np.isfinite(w).all() and w.dtype == np.float32
+               for w in weights(tmp_path / "bf16"))
+
+
+def test_auto_precision_is_bfloat16_where_the_device_computes_it(monkeypatch):
+    import keras
+
+    from models.train import loop
+
+    assert (loop.use_bf16(True), loop.use_bf16(False)) == (True, False)
+    monkeypatch.setattr(loop, "device_name", lambda: "NVIDIA H200")
+    assert loop.use_bf16("auto")
+    monkeypatch.setattr(loop, "device_name", lambda: "CPU Intel(R) Xeon(R) Processor")
+    monkeypatch.setattr(loop, "native_bf16_cpu", lambda: True)
+    assert loop.use_bf16("auto") == (keras.backend.backend() == "tensorflow")
+    monkeypatch.setattr(loop, "native_bf16_cpu", lambda: False)
+    assert not loop.use_bf16("auto")
 
 
 def test_samples_have_their_length_and_long_form_joins_at_bar_lines(tmp_path, roll_dir):

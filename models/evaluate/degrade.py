@@ -9,6 +9,7 @@ validated its metric with the same kind of ladder. What the rungs show is on the
 """
 from __future__ import annotations
 
+import functools
 import io
 
 import numpy as np
@@ -86,10 +87,18 @@ def repitch_midi(midi_bytes: bytes, share: float, rng) -> bytes:
     return buf.getvalue()
 
 
+@functools.lru_cache(maxsize=None)
+def _piano_midi(score_path: str) -> bytes:
+    """A score's piano MIDI, parsed once per process: every rung re-pitches the same scores."""
+    from models.data.render import score_to_piano_midi
+
+    return score_to_piano_midi(score_path)
+
+
 def random_pitch(places: list[tuple[str, int]], share: float, rng, length: int) -> np.ndarray:
     """Clips at the same (piece, start) as the real ones, from the piece's score re-rendered with
     the same SoundFont after ``repitch_midi``. Pieces are bach_render ids (score names)."""
-    from models.data.render import bach_scores, render_midi, score_to_piano_midi
+    from models.data.render import bach_scores, render_midi
 
     scores, rendered = bach_scores(), {}
     out = np.zeros((len(places), length), np.float32)
@@ -97,8 +106,8 @@ def random_pitch(places: list[tuple[str, int]], share: float, rng, length: int) 
         if piece not in rendered:
             if piece not in scores:
                 raise ValueError(f"random_pitch: piece '{piece}' is not a score of the corpus")
-            rendered[piece] = render_midi(repitch_midi(score_to_piano_midi(scores[piece]),
-                                                       share, rng), name=piece)
+            rendered[piece] = render_midi(repitch_midi(_piano_midi(scores[piece]), share, rng),
+                                          name=piece)
         y = rendered[piece][start:start + length]
         out[i, :len(y)] = y
     return out
@@ -128,18 +137,26 @@ def heldout_clips(clips_dir, n: int, seed: int):
     return clipdata.as_float(data[pick]), [where[int(r)] for r in pick]
 
 
-def write_validity(name: str, clips_dir, reference_path, train_path, out_path, ev: dict,
-                   sr: int, n: int, seed: int) -> list[dict]:
+def write_validity(name: str, clips_dir, clean_path, reference_path, train_path, out_path,
+                   ev: dict, sr: int, n: int, seed: int) -> list[dict]:
     """Measure every rung of degradation ``name`` with the whole suite; write the rows (one per
-    rung, rung 0 the clean clips) to ``out_path`` as JSON."""
+    rung, rung 0 the clean clips) to ``out_path`` as JSON. The clean clips are the ones
+    ``real_heldout`` plays, so rung 0 reads that model's features (``clean_path``) rather than
+    measuring them again for every degradation."""
     label, strengths = DEGRADATIONS[name]
     clips, places = heldout_clips(clips_dir, n, seed)
     ref, train = suite.load_features(reference_path), suite.load_features(train_path)
+    clean = suite.load_features(clean_path)
+    if len(clean["logmel"]) != n or int(clean["window"]) != clips.shape[1]:
+        raise ValueError(f"{clean_path}: {len(clean['logmel'])} windows of "
+                         f"{int(clean['window'])} samples, not the panel's {n} clips of "
+                         f"{clips.shape[1]}")
     rows = []
     for rung, strength in enumerate((None, *strengths)):
         rng = np.random.default_rng([seed, rung])
-        x = clips if strength is None else degrade(name, strength, clips, places, rng, sr)
-        row, _ = suite.compare_sets(suite.set_features(x, ev, sr), ref, train, ev)
+        feats = clean if strength is None else suite.set_features(
+            degrade(name, strength, clips, places, rng, sr), ev, sr)
+        row, _ = suite.compare_sets(feats, ref, train, ev)
         rows.append({"degradation": name, "rung": rung, "strength": strength, **row})
     write_json(out_path, {"degradation": name, "label": label, "rows": rows})
     return rows

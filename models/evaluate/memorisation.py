@@ -53,9 +53,12 @@ def u_zscore(gen_d: np.ndarray, held_d: np.ndarray) -> float:
 
 
 def copying_test(gen: np.ndarray, held: np.ndarray, train: np.ndarray, cells: int = 5,
-                 min_cell: int = 20, threshold: float = 3.0, seed: int = 0) -> dict:
-    """C_T, its per-cell z-scores, copy rate, NN ratio and a verdict for one generated set."""
-    centres = fit_bins(train, cells, seed)
+                 min_cell: int = 20, threshold: float = 3.0, seed: int = 0,
+                 centres: np.ndarray | None = None) -> dict:
+    """C_T, its per-cell z-scores, copy rate, NN ratio and a verdict for one generated set
+    (``centres``: the training set's ``cells`` k-means centres, when already fitted)."""
+    if centres is None:
+        centres = fit_bins(train, cells, seed)
     gen_d, held_d = nearest_distance(gen, train), nearest_distance(held, train)
     gen_c, held_c = cell_of(gen, centres), cell_of(held, centres)
     zs, weights = [], []

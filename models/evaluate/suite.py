@@ -115,9 +115,18 @@ def write_train_features(clips_dir, out_path, ev: dict, sr: int) -> int:
         rng = np.random.default_rng(ev["seed"])
         rows = np.sort(rng.choice(rows, ev["max_train"], replace=False))
     emb = clip_embeddings(clipdata.as_float(train[rows]), ev, sr)
-    save_features(out_path, {"rows": rows, "logmel": emb,
-                             "window": np.array(train.shape[1])})
+    save_features(out_path, {"rows": rows, "logmel": emb, "window": np.array(train.shape[1]),
+                             **train_centres(emb, ev)})
     return len(rows)
+
+
+def train_centres(train: np.ndarray, ev: dict) -> dict:
+    """The k-means centres of the (whitened) training embeddings that every model's NDB bins
+    and copying-test cells use: they depend on the training clips alone, so they are fitted
+    once here, not again for every model and validity rung."""
+    z = embeddings.whiten_scalar(train, train)
+    return {"ndb_centres": metrics.fit_bins(z, ev["ndb_bins"], ev["seed"]),
+            "copy_centres": metrics.fit_bins(z, ev["copy_cells"], ev["seed"])}
 
 
 def write_model_features(samples_dir, out_path, ev: dict, sr: int, window: int,
@@ -159,18 +168,29 @@ def clip_embeddings(clips: np.ndarray, ev: dict, sr: int) -> np.ndarray:
                      for c in clips])
 
 
+def _centres(fitted, z: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """``fitted`` (from train_centres) where it has the k centres asked for, else fitted now."""
+    if fitted is not None and len(fitted) == min(k, len(z)):
+        return fitted
+    return metrics.fit_bins(z, k, seed)
+
+
 def memorisation_row(gen: np.ndarray, ref: np.ndarray, train: np.ndarray,
-                     ev: dict) -> tuple[dict, dict]:
+                     ev: dict, centres: dict | None = None) -> tuple[dict, dict]:
     """NDB, the copying test and diversity of clip embeddings ``gen`` against the held-out
     ``ref`` and the ``train`` clips, all centred and scaled by the training clips; and the
-    nearest-training-clip distances behind the memorisation chart."""
-    seed = ev["seed"]
+    nearest-training-clip distances behind the memorisation chart. ``centres``: the training
+    set's ``train_centres``, if they were saved with it."""
+    seed, centres = ev["seed"], centres or {}
     z = {k: embeddings.whiten_scalar(v, train)
          for k, v in (("gen", gen), ("ref", ref), ("train", train))}
-    bins = metrics.ndb(z["gen"], z["ref"], metrics.fit_bins(z["train"], ev["ndb_bins"], seed))
+    bins = metrics.ndb(z["gen"], z["ref"], _centres(centres.get("ndb_centres"), z["train"],
+                                                    ev["ndb_bins"], seed))
     row = dict(ndb=bins["ndb"], ndb_bins=bins["bins"], ndb_k=bins["ndb_k"], ndb_js=bins["js"])
-    copy = memorisation.copying_test(z["gen"], z["ref"], z["train"], ev["copy_cells"],
-                                     ev["copy_min_cell"], ev["copy_threshold"], seed)
+    copy = memorisation.copying_test(
+        z["gen"], z["ref"], z["train"], ev["copy_cells"], ev["copy_min_cell"],
+        ev["copy_threshold"], seed,
+        centres=_centres(centres.get("copy_centres"), z["train"], ev["copy_cells"], seed))
     arrays = {"gen_nn": copy.pop("gen_nn").tolist(), "held_nn": copy.pop("held_nn").tolist()}
     row.update(copy)
     row.update(memorisation.diversity(z["gen"], z["ref"], seed))
@@ -212,7 +232,9 @@ def compare_sets(gen: dict, ref: dict, train: dict, ev: dict) -> tuple[dict, dic
         r = embeddings.whiten_scalar(ref[name], ref[name])
         kd = metrics.kd_with_interval(g, r, rounds, seed)
         row.update(_interval(f"kd_{name}", kd, "kd"))
-    mem, arrays = memorisation_row(gen["logmel"], ref["logmel"], train["logmel"], ev)
+    mem, arrays = memorisation_row(gen["logmel"], ref["logmel"], train["logmel"], ev,
+                                   {k: train[k] for k in ("ndb_centres", "copy_centres")
+                                    if k in train})
     row.update(mem)
     row["pc_hist"] = descriptors.pc_histogram_distance(gen["chroma"], ref["chroma"])
     audio = list(descriptors.DESCRIPTORS)

@@ -18,7 +18,7 @@ import numpy as np
 
 from models.io import atomic_path, read_json
 from models.train import flops
-from models.train.loop import (fit_resumable, load_weights, save_weights, use_jit,
+from models.train.loop import (fit_resumable, load_weights, save_weights, use_bf16, use_jit,
                                write_checkpoint)
 
 
@@ -112,7 +112,7 @@ class GanModel:
         from models.train.slices import step_dataset
 
         mcfg = cfg[self.name]
-        if mcfg["mixed_precision"]:
+        if use_bf16(mcfg["mixed_precision"]):
             keras.mixed_precision.set_dtype_policy("mixed_bfloat16")
         aux = self.prepare(Path(data_dir), Path(ckpt_dir))
         keras.utils.set_random_seed(mcfg["seed"])  # initial weights: the same on every run

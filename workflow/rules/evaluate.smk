@@ -34,7 +34,7 @@ rule train_features:
     output:
         features=f"{R}/metrics/features/train.npz",
     params:
-        eval=eval_params("max_train", "seed"),
+        eval=eval_params("max_train", "seed", "ndb_bins", "copy_cells"),
         sample_rate=config["sample_rate"],
     resources:
         mem_mb=3000,
@@ -111,6 +111,7 @@ rule validity:
     input:
         index=rules.make_clips.output.index,
         test=rules.make_clips.output.test,
+        clean=f"{R}/metrics/features/real_heldout.npz",  # rung 0: the clips real_heldout plays
         reference=rules.reference_features.output.features,
         train=rules.train_features.output.features,
     output:
