@@ -117,6 +117,9 @@ def _basic_pitch():
 
     options = ort.SessionOptions()
     options.log_severity_level = 3
+    threads = os.environ.get("OMP_NUM_THREADS", "")  # a Snakemake job's threads: onnxruntime
+    if threads.isdigit() and int(threads) > 0:      # would otherwise take every core, and two
+        options.intra_op_num_threads = int(threads)  # one-thread jobs would share two cores
     path = basic_pitch.build_icassp_2022_model_path(basic_pitch.FilenameSuffix.onnx)
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     return session, constants, inference, note_creation
