@@ -111,7 +111,7 @@ rule validity:
     input:
         index=rules.make_clips.output.index,
         test=rules.make_clips.output.test,
-        clean=f"{R}/metrics/features/real_heldout.npz",  # rung 0: the clips real_heldout plays
+        clean=expand(rules.model_features.output.features, model="real_heldout"),  # rung 0
         reference=rules.reference_features.output.features,
         train=rules.train_features.output.features,
     output:

@@ -9,7 +9,7 @@ start(snakemake)
 from models.evaluate.degrade import write_validity  # noqa: E402
 
 rows = write_validity(snakemake.wildcards.degradation, Path(snakemake.input.index).parent,
-                      snakemake.input.clean, snakemake.input.reference, snakemake.input.train,
+                      snakemake.input.clean[0], snakemake.input.reference, snakemake.input.train,
                       snakemake.output.rows, snakemake.params.eval, snakemake.params.sample_rate,
                       snakemake.params.n_clips, snakemake.params.seed)
 for row in rows:
