@@ -65,7 +65,7 @@ def headline_features(clips: np.ndarray, ev: dict, sr: int) -> dict:
 def set_features(clips: np.ndarray, ev: dict, sr: int) -> dict:
     """{name: array} of a set of windows (float32, (n, samples)): see embeddings.py, mgeval.py."""
     power = [embeddings.mel_power(c, sr=sr, **_mel(ev)) for c in clips]
-    chroma = [embeddings.chroma_frames(c, hop=ev["hop"], sr=sr) for c in clips]
+    chroma = embeddings.chroma_set(clips, hop=ev["hop"], sr=sr)
     profiles = embeddings.pitch_class_profile(chroma)
     notes = pretrained.transcribe(clips, sr)
     out = _headline_part(clips, [np.log(p + embeddings.EPS) for p in power], notes)

@@ -15,6 +15,7 @@ rule reference_features:
     params:
         eval=eval_params("max_reference", "seed"),
         sample_rate=config["sample_rate"],
+    priority: UNBLOCKS
     resources:
         mem_mb=3000,
     log:
@@ -36,6 +37,7 @@ rule train_features:
     params:
         eval=eval_params("max_train", "seed", "ndb_bins", "copy_cells"),
         sample_rate=config["sample_rate"],
+    priority: UNBLOCKS
     resources:
         mem_mb=3000,
     log:
@@ -58,6 +60,7 @@ rule model_features:
         sample_rate=config["sample_rate"],
         window=config["clips"]["length"],  # every set is measured on windows this long,
         n_windows=config["generate"]["n_clips"],  # this many of them (suite.windows)
+    priority: UNBLOCKS
     resources:
         mem_mb=3000,
     log:
@@ -79,6 +82,7 @@ rule evaluate:
         metrics=f"{R}/metrics/{{model}}.json",
     params:
         eval=config["eval"],
+    priority: UNBLOCKS
     resources:
         mem_mb=2000,
     log:
@@ -121,6 +125,7 @@ rule validity:
         sample_rate=config["sample_rate"],
         n_clips=config["generate"]["n_clips"],
         seed=config["generate"]["seed"],
+    priority: LONG
     resources:
         mem_mb=3000,
     log:
@@ -138,6 +143,7 @@ rule transcriber_check:
         manifest=rules.prepare_data.output.manifest,
     output:
         check=f"{R}/metrics/transcriber.json",
+    priority: LONG
     resources:
         mem_mb=3000,
     log:
@@ -186,6 +192,7 @@ rule snapshot_metrics:
         n=config["generate"]["n_clips"],  # the same seeded set as the final model's,
         seed=config["generate"]["seed"],  # cut into the same windows
         window=config["clips"]["length"],
+    priority: LONG
     resources:
         mem_mb=3000,
     log:

@@ -44,6 +44,7 @@ rule generate:
         seed=config["generate"]["seed"],
         n_long=config["generate"]["n_long"],
         long_seconds=config["generate"]["long_seconds"],
+    priority: UNBLOCKS
     resources:
         mem_mb=4000,
         runtime=30,
