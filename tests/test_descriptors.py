@@ -82,3 +82,25 @@ def test_comparing_a_set_with_itself_gives_zero_distances():
     assert apart["mean_distance"] == 1.0
     p = rng.dirichlet(np.ones(12), size=20)
     assert descriptors.pc_histogram_distance(p, p) == 0
+
+
+def test_chroma_of_a_set_is_each_clips_own_chroma(sets):
+    """Clips that share a tuning estimate are transformed together; each clip's chroma is still
+    the one librosa makes for it alone, with its own tuning (float32 round-off apart), including
+    a clip detuned by a third of a semitone and a silent one."""
+    import librosa
+
+    chorale = np.asarray(sets["chorale"], np.float32)
+    detuned = librosa.effects.pitch_shift(chorale[0], sr=SR, n_steps=0.33)
+    clips = np.stack([*chorale[:4], detuned, np.zeros(LENGTH, np.float32),
+                      *np.asarray(sets["noise"][:2], np.float32)])
+    tunings = {librosa.estimate_tuning(y=c, sr=SR, bins_per_octave=36) for c in clips[:5]}
+    assert len(tunings) > 1  # more than one group of clips
+    together = embeddings.chroma_set(clips)
+    for clip, got in zip(clips, together):
+        with np.errstate(all="ignore"):
+            alone = librosa.feature.chroma_cqt(y=clip, sr=SR, hop_length=256, norm=None,
+                                               n_chroma=12)
+        assert got.shape == (alone.shape[1], 12)
+        np.testing.assert_allclose(got, embeddings._scaled(alone), atol=1e-5)
+    assert not together[5].any()  # silence has no pitch
