@@ -72,7 +72,7 @@ def chroma_set(clips: np.ndarray, hop=256, sr=SAMPLE_RATE) -> list[np.ndarray]:
 
     Each clip keeps its own tuning estimate (librosa's, as chroma_cqt makes it); the clips
     that share one are transformed together, so the constant-Q filters, most of the cost, are
-    built once per tuning rather than once per clip (64 windows: 1.8 s -> 0.7 s on one Xeon
+    built once per tuning rather than once per clip (64 windows: 1.8 s -> 0.7-1.3 s on one Xeon
     core, 2026-12-01; the chroma agree with clip-by-clip ones to float32 round-off, 5e-7)."""
     import warnings
 
