@@ -21,8 +21,9 @@ from models.gan import notes_gan  # noqa: E402
 data = Path(sys.argv[1])
 sampler = notes_gan.RollSampler(data / "piano_rolls.npz", 16)
 real = sampler.batch(0, 0, 1, 4)[0].reshape(4, 16, -1, 2)   # one fixed batch of real bars
-losses = critic_losses(notes_gan.build_generator(4, 100, 1), notes_gan.build_critic(4, 1),
-                       np.repeat(real[None], 5, axis=0), 10)
+losses = critic_losses(
+    lambda: (notes_gan.build_generator(4, 100, 1), notes_gan.build_critic(4, 1)),
+    np.repeat(real[None], 5, axis=0), 10)
 cfg = resolve({"preset": "smoke", "notes_gan": {"bars": 1, "d": 2, "batch": 4, "steps": 4,
                                                 "log_every": 2, "checkpoint_every": 2}})
 with tempfile.TemporaryDirectory() as tmp:
