@@ -94,7 +94,8 @@ def test_chroma_of_a_set_is_each_clips_own_chroma(sets):
     detuned = librosa.effects.pitch_shift(chorale[0], sr=SR, n_steps=0.33)
     clips = np.stack([*chorale[:4], detuned, np.zeros(LENGTH, np.float32),
                       *np.asarray(sets["noise"][:2], np.float32)])
-    tunings = {librosa.estimate_tuning(y=c, sr=SR, bins_per_octave=36) for c in clips[:5]}
+    tunings = {librosa.estimate_tuning(y=c, sr=SR, bins_per_octave=embeddings.CHROMA_BINS)
+               for c in clips[:5]}
     assert len(tunings) > 1  # more than one group of clips
     together = embeddings.chroma_set(clips)
     for clip, got in zip(clips, together):

@@ -215,8 +215,8 @@ def critic_losses(batch, steps, lr=8e-4, jit_compile=False):
     frames, bins = batch.shape[1:3]
     return losses_of(lambda: (gansynth.build_generator(2, 32, frames, bins),
                               gansynth.build_critic(2, frames, bins)),
-                     np.repeat(batch[None], 5, axis=0), steps, lr, (0.0, 0.99), jit_compile,
-                     latent_dim=32)
+                     np.repeat(batch[None], 5, axis=0), steps_=steps, lr=lr, betas=(0.0, 0.99),
+                     jit_compile=jit_compile, latent_dim=32)
 
 
 def test_training_lowers_critic_loss(clips):
