@@ -21,9 +21,6 @@ def draw(rows: np.ndarray, n: int, seed: int) -> np.ndarray:
 class _Replay:
     """Plays back stored clips; ``fit`` remembers which rows of which array it may use."""
 
-    uses_gpu = False
-    has_curves = False
-    needs: tuple = ()
     split = ""
 
     def rows(self, clips_dir) -> np.ndarray:
@@ -71,9 +68,6 @@ class ShapedNoise:
     """Gaussian noise filtered to the training clips' average power spectrum and scaled to their
     median level: Bach's colour and loudness without notes, the floor."""
 
-    uses_gpu = False
-    has_curves = False
-    needs: tuple = ()
     max_clips = 2048  # clips averaged for the spectrum; more changes it by well under 1 dB
 
     def fit(self, data_dir, ckpt_dir, cfg, state_dir):

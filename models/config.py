@@ -104,10 +104,29 @@ def resolve(config: dict, preset_dir: Path = PRESET_DIR) -> dict:
         raise ConfigError(f"{preset_file}: not valid YAML ({str(exc).splitlines()[0]})") from None
     merged = deep_merge(deep_merge(schema_defaults(schema), overlay), config)
     validate(merged, schema)
+    merged["models"] = select_models(merged["models"], merged["data"]["source"])
+    return merged
+
+
+def select_models(choice, source: str) -> list[str]:
+    """The run's model names from config key ``models``: ``all`` (every registered model that
+    ``source`` can feed, in the registry's order), a list of names (in its order), or
+    ``{exclude: [names]}``. An unknown name, or a note-level model without scores, is a
+    ConfigError."""
     from models.registry import MODELS  # late: the registry must not be needed to read YAML
 
-    unknown = [m for m in merged["models"] if m not in MODELS]
+    names = choice if isinstance(choice, list) else choice.get("exclude", []) \
+        if isinstance(choice, dict) else []
+    unknown = [m for m in names if m not in MODELS]
     if unknown:
         raise ConfigError(f"config key models: unknown model '{unknown[0]}' "
                           f"(registered: {', '.join(MODELS)})")
-    return merged
+    scores = source == "bach_render"  # only a rendered corpus has the notes behind its audio
+    if not isinstance(choice, list):
+        return [m for m, spec in MODELS.items() if m not in names
+                and (scores or spec.level != "notes")]
+    unfed = [m for m in choice if MODELS[m].level == "notes" and not scores]
+    if unfed:
+        raise ConfigError(f"config key models: '{unfed[0]}' learns from the scores' notes, so it "
+                          f"needs data.source bach_render (this run's is {source})")
+    return list(choice)

@@ -44,7 +44,7 @@ RUNS = {  # name: (model, data parallel, steps trained in turn, section)
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    from models.seq import notes
+    from models.data import tokens as notes
 
     root = tmp_path_factory.mktemp("distribute")
     audio = make_data_dir(root / "audio_data", seconds=2.2)

@@ -13,7 +13,7 @@ import zipfile
 import pytest
 
 from conftest import ROOT
-from models.registry import FAMILY, TOKEN
+from models.registry import pairings, select
 from models.report import timeline
 from models.report.provenance import provenance_page
 
@@ -26,10 +26,11 @@ def test_the_h200_plan_fits_15_minutes_and_spends_them_on_the_comparison():
     assert plan["lease_s"] == 15 * 60 and plan["fits"], timeline.plan_lines(plan, cfg)
     assert plan["total_s"] <= 15 * 60
     neural = set(plan["trainings"])
-    assert neural == {m for m in cfg["models"] if m in FAMILY or m == "lstm_seed_teacher"}
+    assert neural == set(select(cfg["models"], steps=True))
     budget = {m: cfg[m]["max_minutes"] for m in neural}
-    compared = ("wavegan", "specgan", "gansynth", "lstm", "notes_lstm", "notes_gan")
-    assert min(budget[m] for m in compared) > max(budget[m] for m in TOKEN)
+    compared = {m for pair in pairings(cfg["models"]) for m in pair}  # GAN against LSTM
+    assert compared and all(m in neural for m in compared)
+    assert min(budget[m] for m in compared) > max(budget[m] for m in select(token=True))
     assert sum(budget[m] for m in compared) > 3 * sum(budget[m] for m in neural - set(compared))
     # the script's one command with 10 minutes at most: it needs two calls, not more
     assert plan["total_s"] - plan["phases"]["machine start"] < 2 * 600

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from models.seq import notes
+from models.data import tokens as notes
 
 
 @pytest.fixture(scope="module")
@@ -84,11 +84,12 @@ def test_train_lowers_loss_resumes_and_samples_reproducibly(tmp_path, token_dir)
     assert meta["train_tokens"] > 1000
 
 
-def test_notes_lstm_refuses_recordings(tmp_path):
+def test_note_tokens_refuse_recordings_naming_the_models_that_need_them(tmp_path):
     from models.data.prepare import write_manifest
-    from models.seq.notes_lstm import write_note_tokens
+    from models.data.scores import write_note_tokens
 
     write_manifest(tmp_path / "manifest.csv", [{"id": "a", "source": "folder", "path": "a.wav",
                                                 "seconds": 1.0, "split": "train", "sha256": ""}])
-    with pytest.raises(ValueError, match="data.source must be bach_render"):
-        write_note_tokens(tmp_path / "manifest.csv", tmp_path / "t.npz")
+    with pytest.raises(ValueError, match=r"note_tokens \(for notes_lstm\) needs scores, so "
+                                         "data.source must be bach_render"):
+        write_note_tokens(tmp_path / "manifest.csv", tmp_path / "t.npz", needed_by=["notes_lstm"])

@@ -59,7 +59,7 @@ def test_repeated_notes_survive_and_unisons_merge():
 @pytest.fixture(scope="module")
 def roll_dir(tmp_path_factory, held_out):
     """A piano_rolls.npz in the data stage's layout, from the held-out scores."""
-    from models.gan.notes_gan import pack
+    from models.data.scores import pack
 
     path = tmp_path_factory.mktemp("rolls")
     out = {}
@@ -180,10 +180,11 @@ def test_samples_have_their_length_and_long_form_joins_at_bar_lines(tmp_path, ro
 
 def test_rolls_refuse_recordings(tmp_path):
     from models.data.prepare import write_manifest
-    from models.gan.notes_gan import write_piano_rolls
+    from models.data.scores import write_piano_rolls
 
     write_manifest(tmp_path / "manifest.csv", [{"id": "a", "source": "folder", "path": "a.wav",
                                                 "seconds": 1.0, "split": "train", "sha256": ""}])
-    with pytest.raises(ValueError, match="notes_gan needs scores, so data.source must be"):
-        write_piano_rolls(tmp_path / "manifest.csv", tmp_path / "r.npz")
+    with pytest.raises(ValueError, match=r"piano_rolls \(for notes_gan\) needs scores, so "
+                                         "data.source must be"):
+        write_piano_rolls(tmp_path / "manifest.csv", tmp_path / "r.npz", needed_by=["notes_gan"])
     assert not (tmp_path / "r.npz").exists()

@@ -10,7 +10,7 @@ from models.data import clips as clipdata
 CFG = {"sample_rate": 16000, "clips": {"length": 8192}}
 
 
-@pytest.mark.parametrize("name", registry.BASELINES)
+@pytest.mark.parametrize("name", registry.select(baseline=True))
 def test_train_then_generate_is_seeded_and_shaped(tmp_path, data_dir, name):
     ckpt = tmp_path / "ckpt"
     meta = registry.train(name, data_dir, ckpt, CFG)
@@ -71,7 +71,92 @@ def test_failed_training_leaves_the_old_checkpoint(tmp_path, data_dir, monkeypat
 
 
 def test_every_registered_model_keeps_the_contract():
-    for name in registry.MODELS:
+    """Each declaration is well formed and its class does what it declares."""
+    import re
+
+    from conftest import ROOT
+
+    data_rules = set(re.findall(r"^rule (\w+):", (ROOT / "workflow/rules/data.smk").read_text(),
+                                re.M))
+    for name, spec in registry.MODELS.items():
+        assert spec.role in (*registry.BARS, "model", "diagnostic"), name
+        assert spec.level in registry.LEVELS and set(spec.needs) <= data_rules, name
+        assert (spec.family is None) == (not spec.ranked), name  # only ranked models answer
+        assert not (spec.token and not spec.steps), name         # a budget needs steps
         model = registry.get(name)
-        for attr in ("uses_gpu", "has_curves", "needs", "fit", "sample"):
-            assert hasattr(model, attr), f"{name} lacks {attr}"
+        assert callable(model.fit) and callable(model.sample), name
+        assert callable(getattr(model, "long_form", None)) == spec.long, name
+        assert getattr(model, "name", name) == name  # a class reading cfg[self.name]
+
+
+TOY = '''"""A toy note model: every clip is one held C major triad."""
+import numpy as np
+
+
+class Triads:
+    def fit(self, data_dir, ckpt_dir, cfg, state_dir):
+        return {}
+
+    def sample(self, ckpt_dir, n, seed, cfg):
+        length = cfg["clips"]["length"]
+        seconds = length / cfg["sample_rate"]
+        self.notes = [[[0.0, seconds, p] for p in (60, 64, 67)] for _ in range(n)]
+        t = np.arange(length) / cfg["sample_rate"]
+        hz = [440 * 2 ** ((p - 69) / 12) for p in (60, 64, 67)]
+        chord = sum(np.sin(2 * np.pi * f * t) for f in hz) / 4
+        return np.repeat(chord[None].astype(np.float32), n, axis=0)
+'''
+LINE = ('    "toy_triads": Model("models.seq.toy_triads:Triads", "a toy: held triads", '
+        'family="LSTM", level="notes", notes=True),\n')
+
+
+def test_a_toy_model_joins_everything_from_its_registry_line(tmp_path, data_dir, monkeypatch):
+    """One module and one registry line: the config's `all` runs it, the registry's selections
+    and the GAN-against-LSTM pairings take it by family and level, generate writes its notes."""
+    from models.config import resolve
+    from models.report import note_level
+
+    (tmp_path / "toys").mkdir()
+    (tmp_path / "toys" / "toy_triads.py").write_text(TOY)
+    monkeypatch.syspath_prepend(str(tmp_path / "toys"))
+    monkeypatch.setitem(registry.MODELS, "toy_triads", registry.Model(
+        "toy_triads:Triads", "a toy: held triads", family="LSTM", level="notes", notes=True))
+    assert resolve({"preset": "smoke"})["models"][-1] == "toy_triads"
+    assert "toy_triads" not in resolve({"preset": "smoke", "models": {"exclude": ["toy_triads"]}}
+                                       )["models"]
+    assert registry.select(notes=True) == ["notes_lstm", "notes_gan", "toy_triads"]
+    assert "toy_triads" not in registry.select(steps=True)  # no curves, no lease slot
+    assert registry.pairings(registry.MODELS, "notes") == [("notes_lstm", "notes_gan"),
+                                                           ("toy_triads", "notes_gan")]
+    rows = {m: {"musicality_notes": v, "musicality_notes_low": v - 0.05,
+                "musicality_notes_high": v + 0.05}
+            for m, v in (("notes_lstm", 0.5), ("notes_gan", 0.52), ("toy_triads", 0.9))}
+    text = " ".join(note_level.verdict_sentences(rows, {}))
+    assert "the LSTM is closer to held-out Bach (LSTM toy_triads 0.900" in text
+    registry.train("toy_triads", data_dir, tmp_path / "ckpt", CFG)
+    registry.generate("toy_triads", tmp_path / "ckpt", tmp_path / "samples", 3, seed=0, cfg=CFG)
+    notes = json.loads((tmp_path / "samples" / "notes.json").read_text())["notes"]
+    assert [sorted(p for _, _, p in clip) for clip in notes] == [[60, 64, 67]] * 3
+
+
+def test_a_toy_model_is_scheduled_by_a_dry_run_with_no_other_edit(tmp_path):
+    """In a copy of the workflow, the toy's module and its registry line alone put its train,
+    generate, evaluate and report jobs into the default target's plan."""
+    import re
+    import shutil
+
+    from conftest import NOT_COPIED, ROOT, run_snakemake
+
+    work = tmp_path / "bachgen"
+    shutil.copytree(ROOT, work, ignore=NOT_COPIED)
+    (work / "models" / "seq" / "toy_triads.py").write_text(TOY)
+    path = work / "models" / "registry.py"
+    text = path.read_text()
+    end = text.index("\n}\n", text.index("MODELS = {")) + 1
+    path.write_text(text[:end] + LINE + text[end:])
+    dry = run_snakemake(work, "-n", "--config", "preset=smoke").stdout
+    jobs = [block for block in dry.split("\n\n") if re.search(r"^(?:local)?rule \w+:", block, re.M)]
+    mine = {re.search(r"rule (\w+):", b)[1] for b in jobs if "toy_triads" in b}
+    assert {"train", "generate", "model_features", "evaluate", "plot_model", "note_level",
+            "metric_table", "plot_comparison", "site_pages"} <= mine, sorted(mine)
+    assert not mine & {"plot_curves", "snapshot_metrics", "benchmark"}  # it has no steps

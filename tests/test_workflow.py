@@ -9,11 +9,16 @@ import soundfile as sf
 import yaml
 
 from conftest import ROOT, run_snakemake
-from models.registry import NOT_RANKED
+from models.registry import MODELS, select
 
-MODELS = ("real_heldout", "train_copy", "noise", "wavegan", "wavegan_long", "specgan",
-          "gansynth", "lstm", "rnn", "lstm_seed", "lstm_seed_teacher", "notes_lstm", "notes_gan")
-GANS = ("wavegan", "wavegan_long", "specgan", "gansynth", "notes_gan")
+# What the smoke build must hold, read from the registry: every model (its source renders the
+# scores, so the note-level ones too), the GANs (curves, latent interpolations), the models
+# that make long pieces and those that make notes.
+GANS = select(family="GAN")
+LONG = select(long=True)
+NOTES = select(notes=True)
+STEPPED = select(steps=True)                # training curves, a benchmark row
+LEARNERS = select(steps=True, ranked=True)  # snapshots: quality against compute
 
 
 def test_smoke_build_is_complete(smoke_build):
@@ -34,12 +39,13 @@ def test_smoke_build_is_complete(smoke_build):
         assert "curves.png" in page and "interpolation.wav" in page
         meta = json.loads((out / "models" / model / "checkpoint" / "model.json").read_text())
         assert meta["steps"] == 8 and meta["backend"] == "tensorflow"
-    for model in ("lstm", "rnn", "lstm_seed", "notes_lstm", *GANS):  # smoke: one 4 s piece
+    for model in LONG:  # smoke: one 4 s piece
         long_pieces = sorted((out / "samples" / model).glob("long_*.wav"))
         assert [p.name for p in long_pieces] == ["long_000.wav"]
         assert sf.info(long_pieces[0]).duration == pytest.approx(4.0)
         assert "long_000.wav" in (out / "site" / "models" / model / "index.html").read_text()
-    assert not list((out / "samples" / "lstm_seed_teacher").glob("long_*.wav"))
+    for model in set(MODELS) - set(LONG):
+        assert not list((out / "samples" / model).glob("long_*.wav")), model
     for model in ("wavegan", "specgan"):  # 1 s clips: a 4 s piece has joins, measured
         info = json.loads((out / "samples" / model / "clips.json").read_text())["info"]
         assert info["clips per piece"] == 5 and 0 < info["seam flux ratio"] < 10
@@ -61,9 +67,9 @@ def test_smoke_build_is_complete(smoke_build):
     assert "Where each model stands" in page and "Quality against training compute" in page
     assert "status" in page.split("<table>")[1]       # the status table leads, then the rest
     note_level = json.loads((out / "metrics" / "note_level.json").read_text())["rows"]
-    assert set(note_level) == {"notes_lstm", "notes_gan", "real_heldout", "random_pitch"}
+    assert set(note_level) == {*NOTES, "real_heldout", "random_pitch"}
     assert "Note level: GAN vs LSTM" in page
-    for model in ("notes_lstm", "notes_gan"):
+    for model in NOTES:
         listing = json.loads((out / "samples" / model / "notes.json").read_text())
         assert len(listing["notes"]) == 16
 
@@ -76,7 +82,7 @@ def test_every_evaluated_set_has_the_same_windows(smoke_build):
     rows = {m: json.loads((out / "metrics" / f"{m}.json").read_text()) for m in MODELS}
     assert {(r["window"], r["n_windows"]) for r in rows.values()} == {(16384, 16)}
     assert sf.info(out / "samples" / "wavegan_long" / "clip_000.wav").frames == 65536
-    for model in ("lstm", "rnn", "lstm_seed", "notes_lstm", *GANS):
+    for model in LONG:
         assert rows[model]["long_n_windows"] == 3, model       # one 4 s piece: 3 windows
     import numpy as np
 
@@ -160,8 +166,7 @@ def test_data_report_counts_pieces_and_hours(smoke_build):
 def test_benchmark_covers_every_trained_model(smoke_build):
     work, _ = smoke_build
     rows = list(csv.DictReader(open(work / "results/smoke/benchmark.csv")))
-    assert [r["model"] for r in rows] == [m for m in MODELS if m not in
-                                          ("real_heldout", "train_copy", "noise")]
+    assert [r["model"] for r in rows] == STEPPED
     for r in rows:
         assert float(r["tflop_per_step"]) > 0 and float(r["steps_per_s"]) > 0
         assert float(r["realtime_x"]) > 0 and r["device"].startswith("CPU")
@@ -190,9 +195,9 @@ def test_a_published_run_joins_the_site_without_retraining(smoke_build, tmp_path
     assert prov["commit"] == "test" and prov["wall_s"] == 150 and len(prov["models"]) == len(MODELS)
     assert prov["trained"]["wavegan"]["steps"] == 8 and "train" in prov["rules"]
     assert len(list((work / "published/smoke_run/metrics/snapshots").glob("*.json"))) == \
-        len([m for m in MODELS if m not in NOT_RANKED])
+        len(LEARNERS)
     assert sorted(p.name for p in (work / "published/smoke_run/curves").iterdir()) == \
-        sorted(f"{m}.csv" for m in MODELS if m not in ("real_heldout", "train_copy", "noise"))
+        sorted(f"{m}.csv" for m in STEPPED)
     assert not list((work / "published/smoke_run").rglob("state.npz"))  # no checkpoints
     # only the site's two rules see the new run; then its pages, provenance included, are there
     dry = run_snakemake(work, "-n", "--config", "preset=smoke")
@@ -252,8 +257,7 @@ def test_quality_against_compute_has_a_curve_per_neural_model(smoke_build):
     comparison page's figure and matched-compute table come from them, and the home page
     opens on the answer with both figures."""
     out = smoke_build[0] / "results" / "smoke"
-    learners = [m for m in MODELS if m not in NOT_RANKED]
-    for model in learners:
+    for model in LEARNERS:
         rows = json.loads((out / "metrics" / "snapshots" / f"{model}.json").read_text())["rows"]
         assert [r["steps"] for r in rows][:4] == ([2, 4, 8, 16] if model == "notes_lstm"
                                                   else [1, 2, 4, 8])
@@ -263,7 +267,7 @@ def test_quality_against_compute_has_a_curve_per_neural_model(smoke_build):
     page = (out / "site_src" / "docs" / "comparison.md").read_text()
     matched = page.split("largest compute all of them reached")[1].split("\n\n")[1]
     assert len([ln for ln in matched.splitlines() if ln.startswith("| ")]) == \
-        len(learners) + 1                             # the header and a row per model
+        len(LEARNERS) + 1                             # the header and a row per model
     home = (out / "site_src" / "docs" / "index.md").read_text()
     assert "## The answer so far" in home and "**Which learned.**" in home
     assert "img/comparison/headline.png" in home and "img/comparison/learning.png" in home

@@ -36,23 +36,6 @@ def fold(midi: int, low: int = LOW, high: int = HIGH) -> int:
     return midi
 
 
-def map_scores(manifest_path, fn, threads: int, model: str) -> list[tuple[dict, object]]:
-    """[(manifest row, fn(score path))] for every piece of a rendered corpus, on ``threads``
-    processes; a corpus of recordings (no scores) is refused, naming ``model`` that needs them."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    from models.data.prepare import read_manifest
-    from models.data.render import bach_scores
-
-    rows = read_manifest(manifest_path)
-    if any(r["source"] != "bach_render" for r in rows):
-        raise ValueError(f"{manifest_path}: {model} needs scores, so data.source must be "
-                         "bach_render (recordings have no notes)")
-    scores = bach_scores()
-    with ProcessPoolExecutor(max_workers=max(1, threads)) as pool:
-        return list(zip(rows, pool.map(fn, [scores[r["id"]] for r in rows], chunksize=4)))
-
-
 def score_notes(score) -> tuple[np.ndarray, np.ndarray]:
     """A music21 score -> ((k, 3) int notes [onset, pitch, duration] in sixteenths, sorted;
     bar-line positions in sixteenths). Grace notes (no duration) are left out."""

@@ -53,9 +53,6 @@ CURVE_FIELDS = ("critic_loss", "wasserstein", "gradient_penalty", "generator_los
 class GanModel:
     """Shared by WaveGAN and SpecGAN; subclasses say how to build and what the critic sees."""
 
-    uses_gpu = True
-    has_curves = True
-    needs: tuple = ()
     slice_len = 16384
 
     # -- subclass hooks ------------------------------------------------------------------------
@@ -265,7 +262,6 @@ class SpecGAN(GanModel):
 
     name = "specgan"
     slice_len = 16384
-    needs = ("stft_moments",)
 
     def prepare(self, data_dir, ckpt_dir):
         shutil.copy(data_dir / "stft_moments.npz", ckpt_dir / "stft_moments.npz")

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from models.gan.model import GanModel, draw_latents
-from models.io import atomic_path, read_json
+from models.io import read_json
 from models.data import rolls
 
 
@@ -66,44 +66,6 @@ def build_critic(d: int = 64, bars: int = 4):
     x = layers.Flatten()(x)
     out = layers.Dense(1, dtype="float32", name="score")(x)
     return keras.Model(x_in, out, name="notes_gan_critic")
-
-
-def write_piano_rolls(manifest_path, out_path, threads: int = 1) -> dict:
-    """Rolls of every piece's score, by split (a data target of its own): per split the
-    pieces' rolls end to end (``<split>_roll``, (steps, 48, 2) uint8), the bar lines
-    (``<split>_bars``) and the end of the piece each bar line is in (``<split>_ends``)."""
-    parsed = rolls.map_scores(manifest_path, _roll_of, threads, "notes_gan")
-    out, counts = {}, {}
-    for split in ("train", "valid", "test"):
-        chosen = [p for r, p in parsed if r["split"] == split]
-        out.update(pack(chosen, split))
-        counts[split] = {"pieces": len(chosen), "sixteenths": len(out[f"{split}_roll"]),
-                         "bars": len(out[f"{split}_bars"])}
-    with atomic_path(out_path) as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez_compressed(fh, **out)
-    return counts
-
-
-def pack(pieces: list, split: str) -> dict:
-    """[(roll, bar lines)] of one split's pieces -> their rolls end to end, the bar lines
-    inside them and the end of each one's piece, as ``piano_rolls.npz`` holds them."""
-    offset, bars, ends = 0, [], []
-    for roll, lines in pieces:
-        lines = np.asarray(lines)
-        bars += [offset + b for b in lines if b < len(roll)]
-        ends += [offset + len(roll)] * int((lines < len(roll)).sum())
-        offset += len(roll)
-    return {f"{split}_roll": (np.concatenate([r for r, _ in pieces]) if pieces
-                              else np.zeros((0, rolls.PITCHES, 2), np.uint8)),
-            f"{split}_bars": np.array(bars, np.int64), f"{split}_ends": np.array(ends, np.int64)}
-
-
-def _roll_of(score_path):
-    from music21 import converter
-
-    notes, bars = rolls.score_notes(converter.parse(score_path))
-    return rolls.to_roll(notes), bars
 
 
 class RollSampler:
@@ -156,8 +118,6 @@ class NotesGAN(GanModel):
     """A piano-roll GAN (MuseGAN / MidiNet style) over windows of the chorales' scores."""
 
     name = "notes_gan"
-    needs = ("piano_rolls",)
-    makes_notes = True  # its samples come with their notes (notes.json)
     threshold = 0.5  # a pitch sounds (or starts) where the generator's output passes this
 
     def steps_of(self, mcfg) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from models.registry import NOT_RANKED, TOKEN
+from models.registry import ranked, token
 from models.report.learning import duration
 from models.report.table import (DISTRIBUTION, GROUPS, HEADLINE, all_tables, best, learned,
                                  markdown_table, statuses, tied_best)
@@ -82,18 +82,18 @@ def status_lines(rows: list[dict], budgets: dict, paper_steps: dict) -> list[str
             continue
         paper = paper_steps.get(r["model"])
         share = f"{100 * meta['steps'] / paper:.2g}%" if paper else "—"
-        kind = "token" if r["model"] in TOKEN else "—" if r["model"] in NOT_RANKED else "main"
+        kind = "token" if token(r["model"]) else "main" if ranked(r["model"]) else "—"
         lines.append(f"| {r['model']} | {kind} | {codes[r['model']][1]} | {meta['steps']:,} | "
                      f"{duration(meta['train_s'])} | {share} of {paper or 0:,} |")
-    trained = sum(1 for r in rows if "steps" in budgets.get(r["model"], {})
-                  and codes[r["model"]][0] != "baseline")
+    compared = sum(1 for r in rows if codes[r["model"]][0] != "baseline")
+    tokens = [r["model"] for r in rows if token(r["model"])]
     return [f"A model **learned** when one of its two headline numbers is better than the noise "
             "floor's with the 95% intervals apart; only those are ranked and bolded below. "
-            f"{len(learned(rows))} of the {trained} trained models learned at this budget.", "",
-            *lines, "", f"A *token* budget goes to the models that exist to make a point "
-            f"({', '.join(TOKEN)}: the seed's own small LSTM, the plain-RNN control of the "
-            "SampleRNN LSTM, WaveGAN on 4 s clips); the *main* budget to the models the "
-            "comparison is decided on. The budgets are the preset's (its file says why).", ""]
+            f"{len(learned(rows))} of the {compared} models compared learned at this budget.",
+            "", *lines, "", f"A *token* budget goes to the models that exist to make a point "
+            f"({', '.join(tokens) or 'none in this run'}: see each one's line in "
+            "models/registry.py); the *main* budget to the models the comparison is decided "
+            "on. The budgets are the preset's (its file says why).", ""]
 
 
 def copying_sentences(rows: list[dict]) -> list[str]:

@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from models.registry import NOT_RANKED  # noqa: E402
+from models.registry import ranked  # noqa: E402
 from models.report.plots import _save  # noqa: E402
 from models.report.table import DISTRIBUTION, HEADLINE, MUSICALITY, NOTES  # noqa: E402
 
@@ -18,7 +18,7 @@ SPAN = 1.5   # decades across models above which an axis goes logarithmic (``_sc
 
 
 def _colours(rows):
-    return [BASE if r["model"] in NOT_RANKED else MODEL for r in rows]
+    return [MODEL if ranked(r["model"]) else BASE for r in rows]
 
 
 def _scale(ax, values, axis: str = "y", ends=()) -> str:

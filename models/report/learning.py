@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from models.io import read_json  # noqa: E402
-from models.registry import FAMILY, TOKEN  # noqa: E402
+from models.registry import family, token  # noqa: E402
 from models.report.plots import _save  # noqa: E402
 from models.report.table import HEADLINE, status, versus  # noqa: E402
 
@@ -53,8 +53,8 @@ def learning_chart(curves: dict[str, list[dict]], rows: list[dict], path) -> Non
                     continue
                 x = [p[x_key] for p in pts]
                 line, = ax.plot(x, [p[col.key] for p in pts], "o-", ms=3, lw=1.2,
-                                ls="-" if FAMILY.get(model) == "GAN" else "--",
-                                label=f"{model} ({FAMILY.get(model, '?')})")
+                                ls="-" if family(model) == "GAN" else "--",
+                                label=f"{model} ({family(model) or '?'})")
                 ax.fill_between(x, [p[f"{col.key}_low"] for p in pts],
                                 [p[f"{col.key}_high"] for p in pts], color=line.get_color(),
                                 alpha=0.12, lw=0)
@@ -79,12 +79,12 @@ def duration(seconds: float) -> str:
 def matched_compute(curves: dict[str, list[dict]]
                     ) -> tuple[str, float, dict[str, dict | None]]:
     """(measure, level, {model: its last snapshot at or below the level, None if its first
-    one is already above}): the largest compute every model reached (``TOKEN`` models
-    aside), in FLOPs where every snapshot counts them, else seconds."""
+    one is already above}): the largest compute every model reached (token-budget
+    models aside), in FLOPs where every snapshot counts them, else seconds."""
     key = "flops" if all(_numbers(p.get("flops")) for pts in curves.values() for p in pts) \
         else "seconds"
     reached = {m: max(p[key] for p in pts) for m, pts in curves.items()
-               if pts and m not in TOKEN}
+               if pts and not token(m)}
     if not reached:  # only token models: they set the level themselves
         reached = {m: max(p[key] for p in pts) for m, pts in curves.items() if pts}
     if not reached:
@@ -110,19 +110,19 @@ def matched_table(curves: dict[str, list[dict]], rows: list[dict]) -> list[str]:
     lines = [f"Every model at the largest compute all of them reached, {level:.3g} {unit}: "
              "each model's last snapshot at or below it, measured like the final models "
              "(training seconds include the first step's compilation). The token-budget "
-             f"models ({', '.join(TOKEN)}) do not set this level: their whole run may end "
-             "below it.", "",
+             f"models ({', '.join(m for m in curves if token(m)) or 'none here'}) do not set "
+             "this level: their whole run may end below it.", "",
              "| model | family | steps | training s | FLOPs | audio realism (FD) ↓ | "
              "musicality ↑ | status at this compute |", "|---|---|---:|---:|---:|---:|---:|---|"]
     for model, p in sorted(at.items(), key=lambda kv: kv[1]["fd"] if kv[1] else math.inf):
         if p is None:
             first = curves[model][0]
-            lines.append(f"| {model} | {FAMILY.get(model, '?')} | — | — | — | — | — | its "
+            lines.append(f"| {model} | {family(model) or '?'} | — | — | — | — | — | its "
                          f"first snapshot ({first['steps']:,} steps) is already above |")
             continue
         words = status({"model": model, **p}, noise)[1]
         flops = f"{p['flops']:.2g}" if _numbers(p.get("flops")) else "—"
-        lines.append(f"| {model} | {FAMILY.get(model, '?')} | {p['steps']:,} | "
+        lines.append(f"| {model} | {family(model) or '?'} | {p['steps']:,} | "
                      f"{p['seconds']:.0f} | {flops} | {_ci(p, 'fd', 1)} | "
                      f"{_ci(p, 'musicality', 3)} | {words} |")
     return lines

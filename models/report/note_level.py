@@ -1,17 +1,17 @@
 """The comparison page's "Note level: GAN vs LSTM" section, every sentence from the numbers.
 
 At the note level both families learn on a CPU, so this is where the study's question can be
-answered at the compute a preset has: notes_lstm (an LSTM over note tokens) against notes_gan
-(a GAN over piano rolls), trained on the same scores for a matched wall-clock budget, measured
-by the headline numbers on their rendered audio and by musicality on their own notes
+answered at the compute a preset has: the registry's note-level models (level "notes"; today
+notes_lstm over note tokens and notes_gan over piano rolls), trained on the same scores for a
+matched wall-clock budget, each LSTM set against each GAN (``registry.pairings``), measured by
+the headline numbers on their rendered audio and by musicality on their own notes
 (models/evaluate/note_level.py), beside the baselines that bracket the scale.
 """
 from __future__ import annotations
 
 import math
 
-from models.registry import FAMILY
-PAIR = ("notes_lstm", "notes_gan")
+from models.registry import MODELS, family, pairings
 # (key in the row, what it is called, better: "high" or "low", digits)
 MEASURES = (("musicality_notes", "musicality on the notes themselves", "high", 3),
             ("musicality", "musicality of the transcribed audio", "high", 3),
@@ -40,7 +40,7 @@ def rows_of(table: list[dict], note_level: dict, random_pitch: dict | None) -> d
     audio = {r["model"]: r for r in table}
     notes = note_level["rows"]
     out = {}
-    for name in (*[m for m in PAIR if m in notes], "real_heldout", "random_pitch", "noise"):
+    for name in (*note_models(notes), "real_heldout", "random_pitch", "noise"):
         row = dict(audio.get(name, random_pitch if name == "random_pitch" else None) or {})
         if name in notes:
             n = notes[name]
@@ -51,6 +51,12 @@ def rows_of(table: list[dict], note_level: dict, random_pitch: dict | None) -> d
         if row:
             out[name] = row
     return out
+
+
+def note_models(names) -> list[str]:
+    """The note-level models among ``names`` (rows of the note-level measure), the registry's
+    order."""
+    return [m for m in MODELS if m in names and MODELS[m].level == "notes"]
 
 
 def _cell(row: dict, key: str, digits: int) -> str:
@@ -78,24 +84,22 @@ def table_lines(rows: dict, budgets: dict) -> list[str]:
     lines = [head + " | notes per window |", "|---|---|---|---:|---:|---:|---:|"]
     for name, row in rows.items():
         per = row.get("notes_per_window")
-        lines.append(f"| {LABELS.get(name, name)} | {FAMILY.get(name, 'baseline')} | "
+        lines.append(f"| {LABELS.get(name, name)} | {family(name) or 'baseline'} | "
                      f"{_budget(budgets.get(name))} | "
                      + " | ".join(_cell(row, k, d) for k, _, _, d in MEASURES)
                      + f" | {'—' if per is None else f'{per:.1f}'} |")
     return lines
 
 
-def verdict_sentences(rows: dict, budgets: dict) -> list[str]:
-    """Which family is closer to held-out Bach, measure by measure, and against the baselines."""
-    if not all(m in rows for m in PAIR):
-        return []
-    lstm, gan = rows["notes_lstm"], rows["notes_gan"]
+def pair_sentences(rows: dict, budgets: dict, a: str, b: str) -> list[str]:
+    """LSTM ``a`` against GAN ``b``: their budgets, then which is closer to held-out Bach,
+    measure by measure."""
+    lstm, gan = rows[a], rows[b]
     out = []
-    times = [budgets.get(m, {}).get("train_s") for m in PAIR]
+    times = [budgets.get(m, {}).get("train_s") for m in (a, b)]
     if all(times):
         spread = abs(times[0] - times[1]) / max(times)
-        out.append(f"Training budgets: notes_lstm {_budget(budgets['notes_lstm'])}, notes_gan "
-                   f"{_budget(budgets['notes_gan'])}; "
+        out.append(f"Training budgets: {a} {_budget(budgets[a])}, {b} {_budget(budgets[b])}; "
                    + ("matched in wall-clock time (within 20%)." if spread <= MATCHED else
                       f"they differ by {spread:.0%}, so this is NOT a matched-compute "
                       "comparison."))
@@ -103,14 +107,23 @@ def verdict_sentences(rows: dict, budgets: dict) -> list[str]:
         if f"{key}_low" not in lstm or f"{key}_low" not in gan:
             continue
         side = closer(lstm, gan, key, better)
-        pair = f"LSTM {interval(lstm, key, digits)} against GAN {interval(gan, key, digits)}"
+        pair = (f"LSTM {a} {interval(lstm, key, digits)} against GAN {b} "
+                f"{interval(gan, key, digits)}")
         if side == 0:
             out.append(f"On {label} the intervals overlap ({pair}): the data cannot tell "
                        "the two families apart.")
         else:
             out.append(f"On {label} the {'LSTM' if side > 0 else 'GAN'} is closer to held-out "
                        f"Bach ({pair}; the 95% intervals do not overlap).")
-    for name in PAIR:
+    return out
+
+
+def verdict_sentences(rows: dict, budgets: dict) -> list[str]:
+    """Each LSTM against each GAN of the note level (the registry's families), measure by
+    measure, then every note-level model against the baselines."""
+    models = note_models(rows)
+    out = [s for a, b in pairings(models, "notes") for s in pair_sentences(rows, budgets, a, b)]
+    for name in models:
         row = rows[name]
         for base, key, label, better, digits in (
                 ("random_pitch", "musicality", "musicality (transcribed)", "high", 3),
@@ -123,7 +136,7 @@ def verdict_sentences(rows: dict, budgets: dict) -> list[str]:
             word = {1: "better than", 0: "not distinguishable from", -1: "worse than"}[side]
             out.append(f"{name} is {word} {LABELS[base]} on {label}: "
                        f"{interval(row, key, digits)} against {interval(ref, key, digits)}.")
-    for name in PAIR:
+    for name in models:
         row = rows[name]
         if "musicality_notes" in row and math.isfinite(row.get("musicality", math.nan)):
             out.append(f"The transcriber moves {name}'s musicality from "
@@ -138,11 +151,12 @@ def note_level_lines(table: list[dict], note_level: dict | None, budgets: dict,
     if not note_level:
         return []
     rows = rows_of(table, note_level, random_pitch)
+    models = "; ".join(f"{m} ({family(m) or 'no family'}): {MODELS[m].about}"
+                       for m in note_models(rows))
     return (["", "## Note level: GAN vs LSTM", "",
-             "The two note models learn from the same training scores: notes_lstm from note "
-             "tokens, notes_gan "
-             "from piano rolls of 4/4 bars. Both are rendered with the data stage's SoundFont "
-             "and measured like every model, and also on their own notes against "
+             f"The note-level models learn from the same training scores ({models}). Each is "
+             "rendered with the data stage's SoundFont "
+             "and measured like every model, and also on its own notes against "
              f"{note_level['n_reference']} windows of the held-out scores "
              f"({note_level['n_windows']} windows of {note_level['window_s']:.3f} s each; "
              "95% intervals). The random-pitch row keeps the held-out scores' rhythm and draws "

@@ -4,7 +4,7 @@ how far from real, what the learning curves' trend says, and what more compute w
 change. Every sentence comes from the table, the budgets and the snapshot curves."""
 from __future__ import annotations
 
-from models.registry import FAMILY, NOT_RANKED
+from models.registry import family, ranked
 from models.report.learning import duration, trend
 from models.report.table import HEADLINE, MUSICALITY_OA, REALISM, statuses, versus
 
@@ -35,7 +35,7 @@ def family_sentence(rows: list[dict], col, what: str) -> str:
     what = what[0].upper() + what[1:]
     best = {}
     for fam in ("GAN", "LSTM"):
-        mine = [r for r in rows if FAMILY.get(r["model"]) == fam
+        mine = [r for r in rows if family(r["model"]) == fam
                 and codes[r["model"]][0] == "learned"]
         if mine:
             best[fam] = min(mine, key=col.score)
@@ -97,20 +97,22 @@ def summary_lines(rows: list[dict], curves: dict, budgets: dict, preset: str,
                   data: str) -> list[str]:
     """The summary's sentences (Markdown list items and paragraphs, no heading)."""
     codes = statuses(rows)
-    trained = [r["model"] for r in rows if "steps" in budgets.get(r["model"], {})
-               and r["model"] not in NOT_RANKED]
-    seconds = [budgets[m]["train_s"] for m in trained]
-    gans = [m for m in trained if FAMILY.get(m) == "GAN"]
-    lstms = [m for m in trained if FAMILY.get(m) in ("LSTM", "RNN")]
-    device = next((budgets[m].get("device") for m in trained if budgets[m].get("device")), "")
-    by = {c: [m for m in trained if codes[m][0] == c] for c in ("learned", "noise", "worse",
-                                                                "copying")}
+    compared = [r["model"] for r in rows if ranked(r["model"])]  # baselines are the scale
+    stepped = [m for m in compared if "steps" in budgets.get(m, {})]  # trained with steps
+    seconds = [budgets[m]["train_s"] for m in stepped]
+    gans = [m for m in compared if family(m) == "GAN"]
+    lstms = [m for m in compared if family(m) in ("LSTM", "RNN")]
+    others = [m for m in compared if m not in gans + lstms]
+    device = next((budgets[m].get("device") for m in stepped if budgets[m].get("device")), "")
+    by = {c: [m for m in compared if codes[m][0] == c] for c in ("learned", "noise", "worse",
+                                                                 "copying")}
     lines = [f"**What was compared.** {len(gans)} GANs ({_names(gans)}) and {len(lstms)} "
-             f"LSTMs and RNNs ({_names(lstms)}), trained on the same data ({data}) at the "
-             f"`{preset}` preset's budget"
+             f"LSTMs and RNNs ({_names(lstms)})"
+             + (f", and {len(others)} other ({_names(others)})" if others else "")
+             + f", trained on the same data ({data}) at the `{preset}` preset's budget"
              + (f": {duration(min(seconds))} to {duration(max(seconds))} each" if seconds
                 else "") + (f" on {device}" if device else "") + ".", "",
-             f"**Which learned.** {len(by['learned'])} of {len(trained)} models are better than "
+             f"**Which learned.** {len(by['learned'])} of {len(compared)} models are better than "
              f"noise on at least one headline number: {_names(by['learned'])}. Not "
              f"distinguishable from noise: {_names(by['noise'])}."
              + (f" Worse than noise: {_names(by['worse'])}." if by["worse"] else "")

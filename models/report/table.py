@@ -19,7 +19,7 @@ from pathlib import Path
 
 from models.evaluate.suite import same_windows
 from models.io import atomic_path, read_json, write_text
-from models.registry import NOT_RANKED
+from models.registry import MODELS, ranked
 
 
 @dataclass(frozen=True)
@@ -112,9 +112,9 @@ def status(row: dict, noise: dict | None) -> tuple[str, str]:
     """(code, words) of a model from its headline intervals against the noise floor: learned
     (better than noise on a headline number), noise (not distinguishable from it), worse
     (worse than noise on both), copying (the copying test flags it), or baseline."""
-    if row["model"] in NOT_RANKED:
-        return "baseline", ("diagnostic: fed real audio" if row["model"] == "lstm_seed_teacher"
-                            else "baseline")
+    if not ranked(row["model"]):
+        return "baseline", ("diagnostic: fed real audio" if MODELS[row["model"]].role ==
+                            "diagnostic" else "baseline")
     if row.get("verdict") == "copying":
         return "copying", "copying the training data"
     if noise is None:

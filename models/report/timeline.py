@@ -27,16 +27,17 @@ import yaml
 
 from models.config import deep_merge, resolve
 from models.io import write_json
-from models.registry import get
+from models.registry import spec
 from models.report.provenance import job_times
 from models.report.runtime import STAGES
+
 
 def trainings(cfg: dict) -> dict[str, float]:
     """{model: seconds its training job lasts} for every neural model of the run."""
     lease = cfg["lease"]
     out = {}
     for model in cfg["models"]:
-        if not get(model).has_curves:
+        if not spec(model).steps:
             continue
         budget = cfg[model].get("max_minutes")
         if budget is None:

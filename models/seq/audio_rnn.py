@@ -31,9 +31,6 @@ class AudioLSTM:
 
     name = "lstm"
     default_cell = "lstm"
-    uses_gpu = True
-    has_curves = True
-    needs: tuple = ()
 
     @staticmethod
     def _big_frame(mcfg) -> int | None:

@@ -1,6 +1,6 @@
 """The note-level LSTM: the seed study's "use midi rather than wave", done as its users asked.
 
-Tokens of every voice with durations and time shifts (models/seq/notes.py), an embedding instead
+Tokens of every voice with durations and time shifts (models/data/tokens.py), an embedding instead
 of ids scaled to floats, sampling with temperature instead of argmax, and generation from a
 start token rather than from a training window, so nothing is copied in by construction. Its
 samples (``clip_seconds`` of music each, 8 s by default) are rendered with the data stage's
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from models.io import atomic_path, read_json
-from models.seq import notes
+from models.io import read_json
+from models.data import tokens
 from models.train import flops
 from models.train.loop import (compile_supervised, fit_resumable, step_batches,
                                weights_snapshot, write_checkpoint)
@@ -28,33 +28,12 @@ from models.train.loop import (compile_supervised, fit_resumable, step_batches,
 def build_model(emb: int = 128, units: int = 256, layers: int = 2):
     import keras
 
-    tokens = keras.Input((None,), dtype="int32", name="tokens")
-    x = keras.layers.Embedding(len(notes.VOCAB), emb, name="embed")(tokens)
+    inputs = keras.Input((None,), dtype="int32", name="tokens")
+    x = keras.layers.Embedding(len(tokens.VOCAB), emb, name="embed")(inputs)
     for i in range(layers):
         x = keras.layers.LSTM(units, return_sequences=True, name=f"lstm_{i}")(x)
-    logits = keras.layers.Dense(len(notes.VOCAB), dtype="float32", name="logits")(x)
-    return keras.Model(tokens, logits, name="notes_lstm")
-
-
-def write_note_tokens(manifest_path, out_path, threads: int = 1) -> dict:
-    """Token streams of every piece's score, by split (a data target of its own)."""
-    from models.data.rolls import map_scores
-
-    streams = map_scores(manifest_path, _tokens_of, threads, "notes_lstm")
-    out = {}
-    for split in ("train", "valid", "test"):
-        chosen = [s for r, s in streams if r["split"] == split]
-        out[split] = np.concatenate(chosen).astype(np.int16) if chosen else np.zeros(0, np.int16)
-    with atomic_path(out_path) as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **out)
-    return {k: len(v) for k, v in out.items()}
-
-
-def _tokens_of(score_path):
-    from music21 import converter
-
-    return np.array(notes.tokenize(converter.parse(score_path)), np.int16)
+    logits = keras.layers.Dense(len(tokens.VOCAB), dtype="float32", name="logits")(x)
+    return keras.Model(inputs, logits, name="notes_lstm")
 
 
 class NumpyLSTM:
@@ -92,23 +71,23 @@ def sample_tokens(net: NumpyLSTM, n: int, seconds: float, seed: int, temperature
     """n token sequences from <s>, each until it holds ``seconds`` of music (or ends)."""
     rng = np.random.default_rng(seed)
     state = net.initial_state(n)
-    token = np.full(n, notes.START)
-    out = [[notes.START] for _ in range(n)]
+    token = np.full(n, tokens.START)
+    out = [[tokens.START] for _ in range(n)]
     done = np.zeros(n, bool)
     time_now = np.zeros(n)  # sixteenths elapsed, from the shift tokens
     for _ in range(max_tokens):
         logits, state = net.step(token, state)
         logits = logits / temperature
-        logits[:, notes.START] = -np.inf  # never restart mid-piece
+        logits[:, tokens.START] = -np.inf  # never restart mid-piece
         p = np.exp(logits - logits.max(1, keepdims=True))
         p /= p.sum(1, keepdims=True)
         token = (p.cumsum(1) > rng.random((n, 1))).argmax(1)
         for b in np.flatnonzero(~done):
             out[b].append(int(token[b]))
-            tok = notes.VOCAB[token[b]]
+            tok = tokens.VOCAB[token[b]]
             if tok[0] == "t":
                 time_now[b] += int(tok[1:])
-            if tok == "</s>" or time_now[b] * notes.SIXTEENTH_S >= seconds:
+            if tok == "</s>" or time_now[b] * tokens.SIXTEENTH_S >= seconds:
                 done[b] = True
         if done.all():
             break
@@ -120,10 +99,6 @@ class NotesLSTM:
     work), sampled with temperature from a start token and rendered to piano audio."""
 
     name = "notes_lstm"
-    uses_gpu = True
-    has_curves = True
-    needs = ("note_tokens",)
-    makes_notes = True  # its samples come with their notes (notes.json)
 
     def fit(self, data_dir, ckpt_dir, cfg, state_dir) -> dict:
         import keras
@@ -163,14 +138,14 @@ class NotesLSTM:
         length = read_json(Path(ckpt_dir) / "model.json")["clip_length"]
         seqs = sample_tokens(net, n, length / 16000 + 0.5, seed, mcfg["temperature"])
         seconds = length / 16000
-        self.notes = [[[s, min(s + d, seconds), p] for s, p, d in notes.detokenize(q)
+        self.notes = [[[s, min(s + d, seconds), p] for s, p, d in tokens.detokenize(q)
                        if s < seconds] for q in seqs]
-        return np.stack([notes.render(s, seconds) for s in seqs])
+        return np.stack([tokens.render(s, seconds) for s in seqs])
 
     def long_form(self, ckpt_dir, n, seed, seconds: float) -> np.ndarray:
         net, mcfg = self._net(ckpt_dir)
         seqs = sample_tokens(net, n, seconds, seed, mcfg["temperature"])
-        return np.stack([notes.render(s, seconds) for s in seqs])
+        return np.stack([tokens.render(s, seconds) for s in seqs])
 
 
 def _windows(stream, window, batch, seed, steps_per_epoch, first_epoch):

@@ -108,9 +108,6 @@ class SeedLSTM:
     on its own after a 3-sample real primer."""
 
     name = "lstm_seed"
-    uses_gpu = True
-    has_curves = True
-    needs: tuple = ()
 
     def fit(self, data_dir, ckpt_dir, cfg, state_dir) -> dict:
         import keras

@@ -5,8 +5,7 @@ from pathlib import Path
 sys.path.insert(0, workflow.basedir)  # the project's `models` package; scripts use step.start
 
 from models.config import ConfigError, resolve
-from models.registry import NOT_RANKED
-from models.registry import get as get_model
+from models.registry import select, spec
 
 try:
     _resolved = resolve(config)
@@ -16,8 +15,8 @@ config.clear()
 config.update(_resolved)
 
 R = f"results/{config['preset']}"  # every output of this preset lives below here
-MODELS = config["models"]
-NOTE_MODELS = [m for m in MODELS if getattr(get_model(m), "makes_notes", False)]  # notes.json
+MODELS = config["models"]  # the registry's names this run selects (models.config.resolve)
+NOTE_MODELS = select(MODELS, notes=True)  # their samples come with notes.json
 # The validity panel's degradations; re-pitching notes needs the scores of bach_render
 DEGRADATIONS = [d for d in config["validity"]["degradations"]
                 if d != "random_pitch" or config["data"]["source"] == "bach_render"]
@@ -31,7 +30,7 @@ wildcard_constraints:
 def model_gpus(wildcards):
     """1 for models that train on a GPU, so `--resources gpu=1` serialises them (unless the
     preset says no GPU is claimed: compute.claim_gpu)."""
-    return int(get_model(wildcards.model).uses_gpu and config["compute"]["claim_gpu"])
+    return int(spec(wildcards.model).steps and config["compute"]["claim_gpu"])
 
 
 # Job order on few cores (Snakemake starts the highest priority that is ready). Trainings
@@ -56,7 +55,7 @@ def model_config(wildcards):
     so that changing a plot or page setting never retrains anything."""
     keys = ("sample_rate", "clips", wildcards.model)
     cfg = {k: config[k] for k in keys if k in config}
-    if config["compute"]["data_parallel"] and get_model(wildcards.model).uses_gpu:
+    if config["compute"]["data_parallel"] and spec(wildcards.model).steps:
         cfg["compute"] = {"data_parallel": True}  # only then: runs without it keep their params
     return cfg
 
@@ -77,18 +76,23 @@ def model_needs(wildcards):
     targets = {"stft_moments": rules.stft_moments.output.moments,
                "note_tokens": rules.note_tokens.output.tokens,
                "piano_rolls": rules.piano_rolls.output.rolls}
-    return {need: targets[need] for need in get_model(wildcards.model).needs}
+    return {need: targets[need] for need in spec(wildcards.model).needs}
+
+
+def needed_by(target):
+    """The run's models that train on a data target (their ``needs``)."""
+    return [m for m in MODELS if target in spec(m).needs]
 
 
 def with_curves(models):
-    """The models whose training writes curves (the GANs; not the baselines)."""
-    return [m for m in models if get_model(m).has_curves]
+    """The models that train with steps, so their training writes curves (not the baselines)."""
+    return select(models, steps=True)
 
 
 def learners(models):
-    """The models whose quality is followed against compute: every trained one with curves,
-    except the teacher-forced seed LSTM (fed real audio, never ranked)."""
-    return [m for m in with_curves(models) if m not in NOT_RANKED]
+    """The models whose quality is followed against compute: every one that trains with steps
+    and is ranked (not the teacher-forced seed LSTM, fed real audio)."""
+    return select(models, steps=True, ranked=True)
 
 
 def eval_params(*keys):

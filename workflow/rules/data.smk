@@ -87,6 +87,8 @@ rule note_tokens:
         manifest=rules.prepare_data.output.manifest,
     output:
         tokens=f"{R}/data/note_tokens.npz",
+    params:
+        needed_by=needed_by("note_tokens"),  # named in the error if the corpus has no scores
     threads: workflow.cores
     priority: 100  # the trainings wait on it
     log:
@@ -104,6 +106,8 @@ rule piano_rolls:
         manifest=rules.prepare_data.output.manifest,
     output:
         rolls=f"{R}/data/piano_rolls.npz",
+    params:
+        needed_by=needed_by("piano_rolls"),  # named in the error if the corpus has no scores
     threads: workflow.cores
     priority: 100  # the trainings wait on it
     log:
