@@ -124,9 +124,9 @@ def select_models(choice, source: str) -> list[str]:
     scores = source == "bach_render"  # only a rendered corpus has the notes behind its audio
     if not isinstance(choice, list):
         return [m for m, spec in MODELS.items() if m not in names
-                and (scores or spec.level != "notes")]
-    unfed = [m for m in choice if MODELS[m].level == "notes" and not scores]
+                and (scores or not spec.needs_scores)]
+    unfed = [m for m in choice if MODELS[m].needs_scores and not scores]
     if unfed:
-        raise ConfigError(f"config key models: '{unfed[0]}' learns from the scores' notes, so it "
+        raise ConfigError(f"config key models: '{unfed[0]}' needs the corpus's scores, so it "
                           f"needs data.source bach_render (this run's is {source})")
     return list(choice)

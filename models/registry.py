@@ -11,13 +11,17 @@ once so that planning a run never imports a network. Its fields, and who reads t
                ``snapshot_metrics``; the model pages read the class's docstring)
   ``about``    one line on what it is and why it is in the study (README, config comments)
   ``role``     "model" (ranked); a baseline's bar: "ceiling" (held-out Bach), "memorisation",
-               "floor"; or "diagnostic" (shown on every page, never ranked nor counted as
+               "wrong notes" (Bach's rhythm, random pitches: the bar for harmony), "floor";
+               or "diagnostic" (shown on every page, never ranked nor counted as
                learned): the report's statuses, rankings and colours (models/report/table.py)
   ``family``   the side it answers for in "GANs vs LSTMs" ("GAN", "LSTM"; "RNN" is the LSTM's
                control): the report's pairings (``pairings``), the home page's family
                sentences, the learning curves' line styles
-  ``level``    "audio" (learns from the clips) or "notes" (learns from the scores' notes, so it
-               needs data.source bach_render: ``models: all`` leaves it out of other sources)
+  ``level``    "audio" (learns from the clips) or "notes" (learns from the scores' notes)
+  ``scores``   needs the corpus's scores though it learns from audio (the random-pitch
+               baseline re-renders them); a note-level model needs them too (``needs_scores``):
+               only data.source bach_render has them, and ``models: all`` leaves such models
+               out of other sources
   ``steps``    trains with optimiser steps: a training curve (curves.csv), snapshots, a GPU
                claim, a wall-clock budget (``max_minutes``), a benchmark row, a lease slot. A
                model without steps (a baseline, a counting model) trains in seconds; it is
@@ -68,7 +72,7 @@ from models import audio
 from models.io import atomic_dir, read_json, write_json
 from models.train import distribute, snapshots
 
-BARS = ("ceiling", "memorisation", "floor")  # the baselines' roles: the scale every model is on
+BARS = ("ceiling", "memorisation", "wrong notes", "floor")  # the baselines' roles: the scale every model is on
 LEVELS = ("audio", "notes")
 COMPARED = ("LSTM", "GAN")  # the study's question: these two families, set against each other
 
@@ -82,6 +86,7 @@ class Model:
     role: str = "model"
     family: str | None = None
     level: str = "audio"
+    scores: bool = False
     steps: bool = False
     notes: bool = False
     long: bool = False
@@ -97,6 +102,10 @@ class Model:
     def ranked(self) -> bool:
         return self.role == "model"
 
+    @property
+    def needs_scores(self) -> bool:
+        return self.scores or self.level == "notes"
+
 
 WAVEGAN = "WaveGAN and SpecGAN (Donahue et al., ICLR 2019)"
 SAMPLERNN = "SampleRNN (Mehri et al., ICLR 2017)"
@@ -107,6 +116,10 @@ MODELS = {
     "real_heldout": Model("models.baselines:RealHeldout", "held-out real clips", "ceiling"),
     "train_copy": Model("models.baselines:TrainCopy", "training clips replayed",
                         "memorisation"),
+    "random_pitch": Model("models.baselines:RandomPitch", "held-out Bach re-rendered with every "
+                          "note at a random pitch, in Bach's rhythm", "wrong notes", scores=True),
+    "envelope_noise": Model("models.baselines:EnvelopeNoise", "noise with held-out Bach's "
+                            "spectral envelope frame by frame, no harmonic lines", "floor"),
     "noise": Model("models.baselines:ShapedNoise", "noise with Bach's average spectrum",
                    "floor"),
     "wavegan": Model("models.gan.model:WaveGAN", "WaveGAN, 1.024 s clips", **GAN,

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from models.evaluate import mgeval, suite
+from models.evaluate import harmony, mgeval, suite
 from models.report import comparison, table
 
 EV = {"seed": 0, "bootstrap": 50, "ndb_bins": 4, "copy_cells": 3, "copy_min_cell": 4,
@@ -32,8 +32,9 @@ def fake_features(rng, n, shift=0.0, frames=20):
         out[f"desc_{name}"] = rng.normal(shift, 1, n)
     for name in suite.NOTE_FIGURES:
         out[f"notes_{name}"] = rng.normal(shift, 1, n)
-    notes = mgeval.set_features([fake_notes(rng, shift) for _ in range(n)])
-    out.update({f"mg_{k}": v for k, v in notes.items()})
+    clips = [fake_notes(rng, shift) for _ in range(n)]
+    out.update({f"mg_{k}": v for k, v in mgeval.set_features(clips).items()})
+    out.update({f"hm_{k}": v for k, v in harmony.set_features(clips, 16384 / 16000).items()})
     return out
 
 
@@ -127,3 +128,27 @@ def test_sets_that_differ_in_window_length_or_count_are_refused(rows, tmp_path):
     ref = fake_features(np.random.default_rng(0), 10)
     with pytest.raises(ValueError, match="windows of 65536 samples"):
         suite.compare_sets(dict(ref, window=np.array(65536)), ref, {"logmel": ref["logmel"]}, EV)
+
+
+def test_a_near_silent_window_is_left_out_of_fd_and_counted():
+    """One outlying window below the loudness floor no longer widens FD's interval; a set with
+    many quiet windows is measured whole (silence cannot escape the measure)."""
+    rng = np.random.default_rng(3)
+    ref, gen = fake_features(rng, 60), fake_features(rng, 40)
+    for f in (ref, gen):
+        f["level_db"] = np.full(len(f["frames_count"]), -20.0)
+    outlier = dict(gen)
+    outlier["frames_sum"] = gen["frames_sum"].copy()
+    outlier["frames_outer"] = gen["frames_outer"].copy()
+    outlier["frames_sum"][0] *= 40   # a fading tail: log-mel frames far below the rest
+    outlier["frames_outer"][0] *= 1600
+    blown = suite.headline(outlier, ref, 100, 0)
+    outlier["level_db"] = gen["level_db"].copy()
+    outlier["level_db"][0] = -70.0
+    floor = suite.headline(outlier, ref, 100, 0)
+    clean = suite.headline(gen, ref, 100, 0)
+    assert blown["fd_quiet"] == 0 and floor["fd_quiet"] == 1
+    assert floor["fd_high"] - floor["fd_low"] < (blown["fd_high"] - blown["fd_low"]) / 2
+    assert abs(floor["fd"] - clean["fd"]) < abs(blown["fd"] - clean["fd"])
+    outlier["level_db"][:6] = -70.0  # 15% quiet: more than QUIET_MAX, so all are measured
+    assert suite.headline(outlier, ref, 100, 0)["fd_quiet"] == 0

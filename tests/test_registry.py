@@ -5,12 +5,13 @@ import numpy as np
 import pytest
 
 from models import registry
+from conftest import make_data_dir
 from models.data import clips as clipdata
 
 CFG = {"sample_rate": 16000, "clips": {"length": 8192}}
 
 
-@pytest.mark.parametrize("name", registry.select(baseline=True))
+@pytest.mark.parametrize("name", registry.select(baseline=True, needs_scores=False))
 def test_train_then_generate_is_seeded_and_shaped(tmp_path, data_dir, name):
     ckpt = tmp_path / "ckpt"
     meta = registry.train(name, data_dir, ckpt, CFG)
@@ -36,6 +37,35 @@ def test_replay_baselines_play_their_own_split(tmp_path, data_dir, clip_set):
         name = json.loads((ckpt / "model.json").read_text())["model"]
         for clip in registry.sample(name, ckpt, 6, seed=0, cfg=CFG):
             assert np.any(np.all(pool == clip, axis=1))
+
+
+def test_random_pitch_plays_real_heldouts_clips_in_their_rhythm_with_other_pitches(tmp_path):
+    """On a corpus of four rendered scores: the same clips as real_heldout for a seed, the same
+    loudness over time (the rhythm), other sounds; a corpus of recordings is refused."""
+    from models.audio import write_wav
+    from models.data.prepare import write_manifest
+    from models.data.render import bach_scores, render_midi, score_to_piano_midi
+
+    scores, rows = bach_scores(), []
+    for pid, split in (("bwv253", "train"), ("bwv254", "valid"), ("bwv255", "test"),
+                       ("bwv256", "test")):
+        y = render_midi(score_to_piano_midi(scores[pid]))[:6 * 16000]
+        write_wav(tmp_path / "audio" / f"{pid}.wav", y)
+        rows.append({"id": pid, "path": str(tmp_path / "audio" / f"{pid}.wav"), "split": split,
+                     "seconds": len(y) / 16000, "source": "bach_render", "sha256": ""})
+    write_manifest(tmp_path / "manifest.csv", rows)
+    clipdata.make_clips(rows, tmp_path / "clips", length=8192)
+    registry.train("real_heldout", tmp_path, tmp_path / "rh", CFG)
+    registry.train("random_pitch", tmp_path, tmp_path / "rp", CFG)
+    real = registry.sample("real_heldout", tmp_path / "rh", 4, seed=2, cfg=CFG)
+    moved = registry.sample("random_pitch", tmp_path / "rp", 4, seed=2, cfg=CFG)
+    assert moved.shape == real.shape and np.array_equal(
+        moved, registry.sample("random_pitch", tmp_path / "rp", 4, seed=2, cfg=CFG))
+    envelope = lambda x: np.sqrt(np.mean(x.reshape(len(x), -1, 512) ** 2, axis=2)).ravel()
+    assert np.corrcoef(envelope(real), envelope(moved))[0, 1] > 0.5   # Bach's rhythm
+    assert np.abs(real - moved).mean() > 0.1 * np.abs(real).mean()     # not Bach's pitches
+    with pytest.raises(ValueError, match="random_pitch re-renders the held-out scores"):
+        registry.train("random_pitch", make_data_dir(tmp_path / "rec"), tmp_path / "x", CFG)
 
 
 def test_noise_has_the_training_spectrum(tmp_path, data_dir, clip_set):
@@ -160,3 +190,22 @@ def test_a_toy_model_is_scheduled_by_a_dry_run_with_no_other_edit(tmp_path):
     assert {"train", "generate", "model_features", "evaluate", "plot_model", "note_level",
             "metric_table", "plot_comparison", "site_pages"} <= mine, sorted(mine)
     assert not mine & {"plot_curves", "snapshot_metrics", "benchmark"}  # it has no steps
+
+
+def test_envelope_noise_keeps_the_loudness_over_time_and_no_harmonic_line(tmp_path, data_dir):
+    """The synthetic pieces are sine chords (220 Hz and 330 Hz in tr_a ...): the envelope noise
+    of the clips real_heldout plays has their level over time, and no line at their partials."""
+    registry.train("real_heldout", data_dir, tmp_path / "rh", CFG)
+    registry.train("envelope_noise", data_dir, tmp_path / "en", CFG)
+    real = registry.sample("real_heldout", tmp_path / "rh", 6, seed=1, cfg=CFG)
+    noise = registry.sample("envelope_noise", tmp_path / "en", 6, seed=1, cfg=CFG)
+    assert noise.shape == real.shape
+    rms = lambda x: np.sqrt(np.mean(x ** 2, 1))
+    np.testing.assert_allclose(rms(noise), rms(real), rtol=0.05)
+
+    def line(x):  # the strongest bin's power over the median of the 40 bins around it
+        p = np.mean(np.abs(np.fft.rfft(x, axis=1)) ** 2, 0)
+        k = int(np.argmax(p))
+        return p[k] / np.median(p[max(k - 20, 0):k + 20])
+
+    assert line(real) > 100 and line(noise) < 10

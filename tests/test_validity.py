@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, SR, tone
+from models.data import repitch
 from models.evaluate import degrade
 from models.report import validity
 
@@ -68,7 +69,7 @@ def test_repitch_keeps_the_rhythm_and_moves_that_share_of_notes():
     pm.write(buf)
     rng = np.random.default_rng(0)
     for share, lo, hi in ((0.0, 0, 0), (0.5, 12, 20), (1.0, 30, 40)):
-        out = pretty_midi.PrettyMIDI(io.BytesIO(degrade.repitch_midi(buf.getvalue(), share, rng)))
+        out = pretty_midi.PrettyMIDI(io.BytesIO(repitch.repitch_midi(buf.getvalue(), share, rng)))
         notes = out.instruments[0].notes
         assert [(round(n.start, 3), round(n.end, 3)) for n in notes] == \
             [(round(n.start, 3), round(n.end, 3)) for n in inst.notes]
@@ -82,12 +83,12 @@ def test_random_pitch_renders_the_score_at_the_clips_places():
 
     clean = render_midi(score_to_piano_midi(bach_scores()["bwv846"]))
     places = [("bwv846", 16384 * 3), ("bwv846", 16384 * 5)]
-    same = degrade.random_pitch(places, 0.0, np.random.default_rng(0), 16384)
+    same = repitch.random_pitch(places, 0.0, np.random.default_rng(0), 16384)
     np.testing.assert_allclose(same, [clean[s:s + 16384] for _, s in places], atol=1e-4)
-    moved = degrade.random_pitch(places, 1.0, np.random.default_rng(0), 16384)
+    moved = repitch.random_pitch(places, 1.0, np.random.default_rng(0), 16384)
     assert np.abs(moved - same).max() > 0.1
     with pytest.raises(ValueError, match="'nope' is not a score"):
-        degrade.random_pitch([("nope", 0)], 0.5, np.random.default_rng(0), 16384)
+        repitch.random_pitch([("nope", 0)], 0.5, np.random.default_rng(0), 16384)
 
 
 def test_heldout_clips_are_those_real_heldout_plays(data_dir, tmp_path):
@@ -135,7 +136,7 @@ def test_rho_and_the_page_render_as_the_site_renders_them():
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
     html = markdown.markdown(page, extensions=[e if isinstance(e, str) else next(iter(e))
                                                for e in config["markdown_extensions"]])
-    assert html.count("<li>") == 4          # the two headline numbers, one line per degradation
+    assert html.count("<li>") == 5          # the three headline numbers, one line per degradation
     tables = html.split("<table>")[1:]
     assert len(tables) == 3                                  # rho, and one per degradation
     body = tables[0].split("<tbody>")[1]
@@ -157,3 +158,28 @@ def test_the_panel_writes_its_csv_and_charts(tmp_path):
     lines = (tmp_path / "validity.csv").read_text().splitlines()
     assert len(lines) == 11 and "degradation" in lines[0]
     assert json.loads(paths[0].read_text())["rows"][4]["fd"] == 5
+
+
+def test_the_page_says_whether_harmony_hears_wrong_notes_and_where_the_floors_land():
+    def rung(i, h, half=0.03):
+        return {"rung": i, "strength": None if i == 0 else i / 4, "harmony": h,
+                "harmony_low": h - half, "harmony_high": h + half}
+
+    heard = [rung(i, h) for i, h in enumerate((0.95, 0.7, 0.5, 0.4, 0.3))]
+    w = validity.wrong_notes(heard)
+    assert w["rho"] == 1.0 and w["half_widths"] == pytest.approx(0.65 / 0.03)
+    text = " ".join(validity.wrong_notes_lines({"random_pitch": {"rows": heard}}))
+    assert "harmony hears wrong notes" in text and "100% 0.300 [0.270, 0.330]" in text
+    blurred = [rung(i, h, 0.1) for i, h in enumerate((0.95, 0.9, 0.85, 0.8, 0.75))]
+    assert "does NOT clearly hear" in " ".join(
+        validity.wrong_notes_lines({"random_pitch": {"rows": blurred}}))
+    assert validity.wrong_notes_lines({"white_noise": {"rows": heard}}) == []
+
+    def base(m, fd):
+        return {"model": m, "fd": fd, "fd_low": fd - 5, "fd_high": fd + 5, "harmony": 0.5,
+                "harmony_low": 0.4, "harmony_high": 0.6}
+
+    rows = [base("real_heldout", 12), base("envelope_noise", 150), base("noise", 270)]
+    assert "lies between held-out Bach" in " ".join(validity.floor_lines(rows))
+    rows[1] = base("envelope_noise", 300)
+    assert "does NOT lie between" in " ".join(validity.floor_lines(rows))

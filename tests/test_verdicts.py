@@ -8,6 +8,7 @@ def row(model, fd, musicality, spread=(5.0, 0.03), verdict="far from the data"):
     r = {"model": model, "fd": fd, "fd_low": fd - spread[0], "fd_high": fd + spread[0],
          "musicality": musicality, "musicality_low": musicality - spread[1],
          "musicality_high": musicality + spread[1], "verdict": verdict}
+    r.update({f"harmony{end}": r[f"musicality{end}"] for end in ("", "_low", "_high")})
     for col in (c for cols in table.GROUPS.values() for c in cols):  # the rest follow FD
         if col.better == "ref":
             r.update({f"{col.key}_distance": fd, f"{col.key}_mean": fd})
@@ -32,7 +33,8 @@ def test_status_follows_the_intervals_against_noise():
     codes = table.statuses(ROWS)
     assert codes["wavegan"] == ("noise", "not distinguishable from noise")
     assert codes["specgan"] == ("learned", "learned: better than noise on audio realism only")
-    assert codes["notes_lstm"] == ("learned", "learned: better than noise on musicality only")
+    assert codes["notes_lstm"] == ("learned", "learned: better than noise on musicality and "
+                                   "harmony only")                   # harmony follows musicality
     assert codes["notes_gan"] == ("learned", "learned: better than noise")
     assert codes["rnn"][0] == "worse" and codes["lstm"][0] == "copying"
     assert codes["noise"][0] == codes["real_heldout"][0] == "baseline"
@@ -107,3 +109,28 @@ def test_summary_names_the_families_the_budget_and_the_trend():
         "preset": "quick", "lines": ["x"]}, "runs/gpu/", "the published run")
     assert "![" in page and "runs/gpu/img/comparison/learning.png" in page
     assert "runs/gpu/img/comparison/headline.png" in page and page.endswith("rest\n")
+
+
+def test_music_needs_all_three_claims_each_on_its_own_bar():
+    """Spectrum against the hardest floor present, notes heard in most windows, harmony
+    against random pitches; a bar that was not measured is said so, never passed."""
+    def claim_row(model, fd, harm, silent):
+        return {**row(model, fd, 0.5), "harmony": harm, "harmony_low": harm - 0.05,
+                "harmony_high": harm + 0.05, "no_note_share": silent}
+
+    rows = [claim_row("real_heldout", 10, 0.95, 0.0), claim_row("noise", 270, 0.05, 0.9),
+            claim_row("envelope_noise", 120, 0.05, 0.8), claim_row("random_pitch", 15, 0.3, 0),
+            claim_row("notes_gan", 40, 0.6, 0.0),       # all three
+            claim_row("specgan", 118, 0.05, 0.95),      # beats noise, not the envelope floor
+            claim_row("notes_lstm", 60, 0.32, 0.1)]     # harmony tied with random pitches
+    got = {r["model"]: table.claims(r, rows) for r in rows}
+    assert got["notes_gan"] == {"spectrum": True, "notes": True, "harmony": True}
+    assert got["specgan"] == {"spectrum": False, "notes": False, "harmony": False}
+    assert got["notes_lstm"] == {"spectrum": True, "notes": True, "harmony": False}
+    text = summary.music_sentence(rows)
+    assert "than envelope_noise's" in text and "Music: notes_gan." in text
+    assert "notes_lstm (spectrum, notes; not harmony)" in text and "None: specgan." in text
+    bare = [r for r in rows if r["model"] not in ("random_pitch", "envelope_noise")]
+    assert table.claims(bare[-1], bare)["harmony"] is None
+    assert "than noise's" in summary.music_sentence(bare)
+    assert "Not measured in this run: the harmony bar." in summary.music_sentence(bare)

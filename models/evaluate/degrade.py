@@ -9,13 +9,11 @@ validated its metric with the same kind of ladder. What the rungs show is on the
 """
 from __future__ import annotations
 
-import functools
-import io
-
 import numpy as np
 
 from models.baselines import RealHeldout, draw
 from models.data import clips as clipdata
+from models.data.repitch import random_pitch
 from models.evaluate import suite
 from models.io import write_json
 
@@ -68,48 +66,6 @@ def silence_gaps(clips: np.ndarray, share: float, rng, sr: int) -> np.ndarray:
     for clip in out:
         for cell in rng.choice(n, size=int(round(share * n)), replace=False):
             clip[cell * size:(cell + 1) * size] = 0
-    return out
-
-
-def repitch_midi(midi_bytes: bytes, share: float, rng) -> bytes:
-    """The score with ``share`` of its notes moved to a random pitch in the piece's own range;
-    onsets, lengths and loudness unchanged."""
-    import pretty_midi
-
-    pm = pretty_midi.PrettyMIDI(io.BytesIO(midi_bytes))
-    notes = [n for inst in pm.instruments for n in inst.notes]
-    if notes:
-        low, high = min(n.pitch for n in notes), max(n.pitch for n in notes)
-        for i in rng.choice(len(notes), size=int(round(share * len(notes))), replace=False):
-            notes[i].pitch = int(rng.integers(low, high + 1))
-    buf = io.BytesIO()
-    pm.write(buf)
-    return buf.getvalue()
-
-
-@functools.lru_cache(maxsize=None)
-def _piano_midi(score_path: str) -> bytes:
-    """A score's piano MIDI, parsed once per process: every rung re-pitches the same scores."""
-    from models.data.render import score_to_piano_midi
-
-    return score_to_piano_midi(score_path)
-
-
-def random_pitch(places: list[tuple[str, int]], share: float, rng, length: int) -> np.ndarray:
-    """Clips at the same (piece, start) as the real ones, from the piece's score re-rendered with
-    the same SoundFont after ``repitch_midi``. Pieces are bach_render ids (score names)."""
-    from models.data.render import bach_scores, render_midi
-
-    scores, rendered = bach_scores(), {}
-    out = np.zeros((len(places), length), np.float32)
-    for i, (piece, start) in enumerate(places):
-        if piece not in rendered:
-            if piece not in scores:
-                raise ValueError(f"random_pitch: piece '{piece}' is not a score of the corpus")
-            rendered[piece] = render_midi(repitch_midi(_piano_midi(scores[piece]), share, rng),
-                                          name=piece)
-        y = rendered[piece][start:start + length]
-        out[i, :len(y)] = y
     return out
 
 

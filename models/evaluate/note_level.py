@@ -1,9 +1,10 @@
-"""Musicality on the notes themselves, for the models that make notes (notes_lstm, notes_gan).
+"""Musicality and harmony on the notes themselves, for the models that make notes.
 
 The headline musicality number reads notes that basic-pitch transcribes from audio, so every
 model is measured the same way; for a note model that puts a transcriber between its notes and
-the number. Here the same MGEval features (models/evaluate/mgeval.py) are computed on the notes
-the model generated, against the notes of the held-out scores, in windows of the clip length:
+the number. Here the same MGEval and harmony features (mgeval.py, harmony.py) are computed on
+the notes the model generated, against the notes of the held-out scores, in windows of the clip
+length:
 
 - generated: each model's notes.json (written by ``generate``), cut into the same windows, and
   the same ones, as its audio is for the suite (``suite.windows``: whole windows of each clip,
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.evaluate import mgeval
+from models.evaluate import harmony, mgeval
 from models.io import read_json, write_json
 from models.data import rolls
 
@@ -84,8 +85,11 @@ def random_pitches(windows: list[np.ndarray], seed: int) -> list[np.ndarray]:
     return out
 
 
-def measure(windows: list[np.ndarray], ref: dict, rounds: int, seed: int) -> dict:
-    row = mgeval.compare(mgeval.set_features(windows), ref, rounds, seed)
+def measure(windows: list[np.ndarray], ref: tuple[dict, dict], window_s: float, rounds: int,
+            seed: int) -> dict:
+    """Musicality and harmony of ``windows`` against ``ref`` (its MGEval and harmony features)."""
+    row = mgeval.compare(mgeval.set_features(windows), ref[0], rounds, seed)
+    row.update(harmony.compare(harmony.set_features(windows, window_s), ref[1], rounds, seed))
     row["notes_per_window"] = float(np.mean([len(w) for w in windows]))
     return row
 
@@ -98,14 +102,14 @@ def write_note_level(samples: dict, rolls_path, out_path, window: int, n: int,
     with np.load(rolls_path) as z:  # read once for both draws
         test = {k: z[k] for k in ("test_roll", "test_bars", "test_ends")}
     reference = heldout_windows(rolls_path, window_s, ev["max_reference"], ev["seed"], test)
-    ref = mgeval.set_features(reference)
+    ref = (mgeval.set_features(reference), harmony.set_features(reference, window_s))
     heldout = heldout_windows(rolls_path, window_s, n, ev["seed"] + 1, test)
-    rows = {"real_heldout": measure(heldout, ref, ev["bootstrap"], ev["seed"]),
-            "random_pitch": measure(random_pitches(heldout, ev["seed"]), ref, ev["bootstrap"],
-                                    ev["seed"])}
+    args = (ref, window_s, ev["bootstrap"], ev["seed"])
+    rows = {"real_heldout": measure(heldout, *args),
+            "random_pitch": measure(random_pitches(heldout, ev["seed"]), *args)}
     for model, folder in samples.items():
         rows[model] = measure(model_windows(Path(folder) / "notes.json", window_s, n,
-                                            ev["seed"]), ref, ev["bootstrap"], ev["seed"])
+                                            ev["seed"]), *args)
     out = {"window_s": window_s, "n_windows": n, "n_reference": len(reference), "rows": rows}
     write_json(out_path, out)
     return out

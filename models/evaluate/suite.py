@@ -19,11 +19,16 @@ import numpy as np
 
 from models.audio import read_wav
 from models.data import clips as clipdata
-from models.evaluate import descriptors, embeddings, memorisation, metrics, mgeval, pretrained
+from models.evaluate import (descriptors, embeddings, harmony, memorisation, metrics, mgeval,
+                             pretrained)
 from models.io import atomic_path, write_json
 from models.registry import load_samples
 
 NOTE_FIGURES = ("polyphony", "pitch_range", "in_scale", "note_rate")
+# FD's loudness floor: windows quieter than QUIET_DB (RMS, dBFS) are left out of both sets of
+# the FD, so that one fading tail cannot blow up its interval, when they are at most QUIET_MAX
+# of a set; a set with more of them is measured whole, so silence cannot escape the measure.
+QUIET_DB, QUIET_MAX = -50.0, 0.1
 
 
 def _mel(ev: dict) -> dict:
@@ -47,19 +52,23 @@ def windows(clips: np.ndarray, length: int, n: int | None, seed: int) -> np.ndar
     return cut[np.sort(np.random.default_rng(seed).choice(len(cut), n, replace=False))]
 
 
-def _headline_part(clips: np.ndarray, mel: list, notes: list) -> dict:
-    """What the two headline numbers read: window size and count, log-mel frame statistics
-    and the transcribed notes' MGEval features."""
+def _headline_part(clips: np.ndarray, mel: list, notes: list, sr: int) -> dict:
+    """What the headline numbers read: window size and count, log-mel frame statistics, and
+    the transcribed notes' MGEval and harmony features."""
     out = {"window": np.array(clips.shape[1]), "n_windows": np.array(len(clips))}
+    rms = np.sqrt(np.mean(np.asarray(clips, np.float64) ** 2, axis=1))
+    out["level_db"] = 20 * np.log10(rms + 1e-9)
     out.update({f"frames_{k}": v for k, v in embeddings.frame_stats(mel).items()})
     out.update({f"mg_{k}": v for k, v in mgeval.set_features(notes).items()})
+    out.update({f"hm_{k}": v for k, v in
+                harmony.set_features(notes, clips.shape[1] / sr).items()})
     return out
 
 
 def headline_features(clips: np.ndarray, ev: dict, sr: int) -> dict:
     """Only what the headline numbers need (long-form windows are measured by those alone)."""
     mel = [embeddings.logmel_frames(c, sr=sr, **_mel(ev)) for c in clips]
-    return _headline_part(clips, mel, pretrained.transcribe(clips, sr))
+    return _headline_part(clips, mel, pretrained.transcribe(clips, sr), sr)
 
 
 def set_features(clips: np.ndarray, ev: dict, sr: int) -> dict:
@@ -68,7 +77,7 @@ def set_features(clips: np.ndarray, ev: dict, sr: int) -> dict:
     chroma = embeddings.chroma_set(clips, hop=ev["hop"], sr=sr)
     profiles = embeddings.pitch_class_profile(chroma)
     notes = pretrained.transcribe(clips, sr)
-    out = _headline_part(clips, [np.log(p + embeddings.EPS) for p in power], notes)
+    out = _headline_part(clips, [np.log(p + embeddings.EPS) for p in power], notes, sr)
     out.update(logmel=np.stack([embeddings.clip_embedding(p) for p in power]), chroma=profiles,
                musicnn=pretrained.musicnn_embed(clips, sr))
     out.update({f"desc_{k}": v for k, v in
@@ -197,16 +206,34 @@ def memorisation_row(gen: np.ndarray, ref: np.ndarray, train: np.ndarray,
     return row, arrays
 
 
-HEADLINE_KEYS = tuple(f"{k}{end}" for k in ("fd", "musicality") for end in ("", "_low", "_high"))
+def audible(feats: dict) -> np.ndarray:
+    """Which windows FD measures (see QUIET_DB): all of them in a set with too many quiet ones,
+    or in features saved before levels were."""
+    level = feats.get("level_db")
+    if level is None:
+        return np.ones(len(feats["frames_count"]), bool)
+    loud = level >= QUIET_DB
+    return loud if (~loud).mean() <= QUIET_MAX else np.ones_like(loud)
+
+
+HEADLINE_KEYS = tuple(f"{k}{end}" for k in ("fd", "musicality", "harmony")
+                      for end in ("", "_low", "_high"))
 
 
 def headline(gen: dict, ref: dict, rounds: int, seed: int) -> dict:
-    """FD of log-mel frames and the MGEval note comparison (musicality), with intervals."""
-    frames = [{k[7:]: v for k, v in f.items() if k.startswith("frames_")} for f in (gen, ref)]
+    """FD of log-mel frames, the MGEval note comparison (musicality) and harmony (harmony.py),
+    with intervals."""
+    keep = [audible(f) for f in (gen, ref)]
+    frames = [{k[7:]: v[m] for k, v in f.items() if k.startswith("frames_")}
+              for f, m in zip((gen, ref), keep)]
     row = _interval("fd", metrics.fd_with_interval(*frames, rounds, seed), "fd")
+    row.update(fd_quiet=int((~keep[0]).sum()), fd_quiet_reference=int((~keep[1]).sum()))
     row.update(mgeval.compare({k[3:]: v for k, v in gen.items() if k.startswith("mg_")},
                               {k[3:]: v for k, v in ref.items() if k.startswith("mg_")},
                               rounds, seed))
+    row.update(harmony.compare({k[3:]: v for k, v in gen.items() if k.startswith("hm_")},
+                               {k[3:]: v for k, v in ref.items() if k.startswith("hm_")},
+                               rounds, seed))
     return row
 
 

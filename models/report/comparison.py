@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from models.registry import ranked, token
+from models.registry import MODELS, ranked, select, token
 from models.report.learning import duration
 from models.report.table import (DISTRIBUTION, GROUPS, HEADLINE, all_tables, best, learned,
                                  markdown_table, statuses, tied_best)
@@ -87,13 +87,29 @@ def status_lines(rows: list[dict], budgets: dict, paper_steps: dict) -> list[str
                      f"{duration(meta['train_s'])} | {share} of {paper or 0:,} |")
     compared = sum(1 for r in rows if codes[r["model"]][0] != "baseline")
     tokens = [r["model"] for r in rows if token(r["model"])]
-    return [f"A model **learned** when one of its two headline numbers is better than the noise "
+    return [f"A model **learned** when one of its headline numbers is better than the noise "
             "floor's with the 95% intervals apart; only those are ranked and bolded below. "
             f"{len(learned(rows))} of the {compared} models compared learned at this budget.",
             "", *lines, "", f"A *token* budget goes to the models that exist to make a point "
             f"({', '.join(tokens) or 'none in this run'}: see each one's line in "
             "models/registry.py); the *main* budget to the models the comparison is decided "
             "on. The budgets are the preset's (its file says why).", ""]
+
+
+def counted_lines(rows: list[dict]) -> list[str]:
+    """What the headline leaves out or counts apart, model by model: windows below FD's
+    loudness floor, and windows without harmony (fewer than two notes sounding together)."""
+    from models.evaluate.suite import QUIET_DB, QUIET_MAX
+
+    quiet = [f"{r['model']} {r['fd_quiet']}" for r in rows if r.get("fd_quiet")]
+    sparse = [f"{r['model']} {r['harmony_sparse']:.0%}" for r in rows
+              if r.get("harmony_sparse", 0) > 0]
+    ref = next((r.get("fd_quiet_reference") for r in rows), None)
+    return ["", f"Left out of FD, as quieter than {QUIET_DB:g} dBFS (when at most "
+            f"{QUIET_MAX:.0%} of a set): " + (", ".join(quiet) or "no window")
+            + (f"; of the reference, {ref}" if ref else "") + ". Windows without harmony "
+            "(fewer than two notes sounding together; a value of their own in the harmony "
+            "score, never dropped): " + (", ".join(sparse) or "none") + ".", ""]
 
 
 def copying_sentences(rows: list[dict]) -> list[str]:
@@ -212,22 +228,29 @@ def comparison_page(rows: list[dict], preset: str, header: str,
              "## Where each model stands", "",
              *status_lines(rows, budgets or {}, paper_steps or {}), *learning,
              "## The headline", "",
-             "Two numbers lead: **audio realism**, a Fréchet distance between the model's and "
-             "held-out Bach's audio (0 = the same), and **musicality**, how much the notes "
+             "Three numbers lead: **audio realism**, a Fréchet distance between the model's "
+             "and held-out Bach's audio (0 = the same); **musicality**, how much the notes "
              "basic-pitch transcribes from the model's audio overlap with held-out Bach's in "
-             "seven note statistics (MGEval's overlap area, 1 = the same). Why these two is on "
+             "seven note statistics (MGEval's overlap area, 1 = the same); and **harmony**, "
+             "how much the pitches that sound together in those notes (dissonance, chords, "
+             "key, scale) overlap with held-out Bach's (1 = the same). random_pitch, held-out "
+             "Bach with every note at a random pitch, is the bar for harmony: a model above it "
+             "learned more than rhythm and piano sound. Why these three is on "
              "[Does the metric work?](validity.md).", "",
-             "![the two headline numbers with 95% intervals](img/comparison/headline.png)", "",
-             markdown_table(rows, HEADLINE), "## Every metric", "",
+             "![audio realism and musicality with 95% intervals](img/comparison/headline.png)",
+             "",
+             markdown_table(rows, HEADLINE), *counted_lines(rows), "## Every metric", "",
              "Intervals are 95%: FD a bootstrap over windows, KD subsets of half the windows, "
              "descriptor means a bootstrap over windows, musicality a bootstrap over windows of "
              "both sets. The embedding behind each metric is named "
              "in its column and on the [method](method.md#metrics) page. Bold: the best "
              "model that learned in the column, and every model that learned whose interval "
-             "cannot be told from its (baselines are the scale: real_heldout the "
-             "ceiling, train_copy memorisation, noise the floor; lstm_seed_teacher is fed real "
-             "audio, so it is shown but not ranked). The copying test is a verdict, not a score: "
-             "it is never bolded.", "",
+             "cannot be told from its (baselines are the scale: "
+             + "; ".join(f"{m} {MODELS[m].role}" for m in select([r["model"] for r in rows
+                                                                   if r["model"] in MODELS],
+                                                                  baseline=True))
+             + "; a diagnostic such as lstm_seed_teacher, fed real audio, is shown but not "
+             "ranked). The copying test is a verdict, not a score: it is never bolded.", "",
              all_tables(rows), "## Charts", "",
              "![distribution metrics with 95% intervals](img/comparison/distribution.png)", "",
              "![memorisation test](img/comparison/memorisation.png)", "",

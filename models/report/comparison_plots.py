@@ -74,7 +74,7 @@ def headline_chart(rows: list[dict], path):
     """Audio realism (x; log when it spans decades) against musicality (y), 95% interval bars
     both ways; the baselines are grey reference points, models blue; held-out Bach sits top
     left. Returns the (closed) figure."""
-    real, mus = HEADLINE
+    real, mus = HEADLINE[:2]
     fig, ax = plt.subplots(figsize=(7.5, 5.2), constrained_layout=True)
     for r, colour in zip(rows, _colours(rows)):
         x, y = r[real.key], r[mus.key]

@@ -33,22 +33,23 @@ def _numbers(x) -> bool:
 
 
 def learning_chart(curves: dict[str, list[dict]], rows: list[dict], path) -> None:
-    """The two headline numbers (rows) against training seconds and FLOPs (columns, log axes),
+    """The headline numbers (rows) against training seconds and FLOPs (columns, log axes),
     one line per model with its 95% intervals as a shaded band; held-out Bach and noise as
     horizontal bands of their intervals."""
     base = {r["model"]: r for r in rows if r["model"] in BANDS}
-    fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), constrained_layout=True, squeeze=False)
+    fig, axes = plt.subplots(len(HEADLINE), 2, figsize=(11, 3.6 * len(HEADLINE)),
+                             constrained_layout=True, squeeze=False)
     for i, col in enumerate(HEADLINE):
         for j, (x_key, x_label) in enumerate(AXES):
             ax = axes[i, j]
             for name, (label, colour) in BANDS.items():
-                if name in base:
+                if _finite(base.get(name, {}).get(col.key)):
                     ax.axhspan(base[name][f"{col.key}_low"], base[name][f"{col.key}_high"],
                                color=colour, alpha=0.18, lw=0)
                     ax.axhline(base[name][col.key], color=colour, lw=0.8, ls="--",
                                label=label)
             for model, pts in curves.items():
-                pts = [p for p in pts if _numbers(p.get(x_key))]
+                pts = [p for p in pts if _numbers(p.get(x_key)) and _finite(p.get(col.key))]
                 if not pts:
                     continue
                 x = [p[x_key] for p in pts]
@@ -95,7 +96,13 @@ def matched_compute(curves: dict[str, list[dict]]
     return key, level, at
 
 
+def _finite(x) -> bool:
+    return isinstance(x, (int, float)) and math.isfinite(x)
+
+
 def _ci(p: dict, key: str, digits: int) -> str:
+    if not _finite(p.get(key)):
+        return "n/a"
     return (f"{p[key]:.{digits}f} <small>[{p[f'{key}_low']:.{digits}f}, "
             f"{p[f'{key}_high']:.{digits}f}]</small>")
 
@@ -113,18 +120,19 @@ def matched_table(curves: dict[str, list[dict]], rows: list[dict]) -> list[str]:
              f"models ({', '.join(m for m in curves if token(m)) or 'none here'}) do not set "
              "this level: their whole run may end below it.", "",
              "| model | family | steps | training s | FLOPs | audio realism (FD) ↓ | "
-             "musicality ↑ | status at this compute |", "|---|---|---:|---:|---:|---:|---:|---|"]
+             "musicality ↑ | harmony ↑ | status at this compute |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---|"]
     for model, p in sorted(at.items(), key=lambda kv: kv[1]["fd"] if kv[1] else math.inf):
         if p is None:
             first = curves[model][0]
-            lines.append(f"| {model} | {family(model) or '?'} | — | — | — | — | — | its "
+            lines.append(f"| {model} | {family(model) or '?'} | — | — | — | — | — | — | its "
                          f"first snapshot ({first['steps']:,} steps) is already above |")
             continue
         words = status({"model": model, **p}, noise)[1]
         flops = f"{p['flops']:.2g}" if _numbers(p.get("flops")) else "—"
         lines.append(f"| {model} | {family(model) or '?'} | {p['steps']:,} | "
                      f"{p['seconds']:.0f} | {flops} | {_ci(p, 'fd', 1)} | "
-                     f"{_ci(p, 'musicality', 3)} | {words} |")
+                     f"{_ci(p, 'musicality', 3)} | {_ci(p, 'harmony', 3)} | {words} |")
     return lines
 
 

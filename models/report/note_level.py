@@ -13,7 +13,9 @@ import math
 
 from models.registry import MODELS, family, pairings
 # (key in the row, what it is called, better: "high" or "low", digits)
-MEASURES = (("musicality_notes", "musicality on the notes themselves", "high", 3),
+MEASURES = (("harmony_notes", "harmony on the notes themselves", "high", 3),
+            ("harmony", "harmony of the transcribed audio", "high", 3),
+            ("musicality_notes", "musicality on the notes themselves", "high", 3),
             ("musicality", "musicality of the transcribed audio", "high", 3),
             ("fd", "audio realism (FD log-mel)", "low", 1))
 MATCHED = 0.2  # training times within 20% of each other count as matched compute
@@ -44,9 +46,8 @@ def rows_of(table: list[dict], note_level: dict, random_pitch: dict | None) -> d
         row = dict(audio.get(name, random_pitch if name == "random_pitch" else None) or {})
         if name in notes:
             n = notes[name]
-            row.update(musicality_notes=n["musicality"],
-                       musicality_notes_low=n["musicality_low"],
-                       musicality_notes_high=n["musicality_high"],
+            row.update({f"{k}_notes{end}": n[f"{k}{end}"] for k in ("musicality", "harmony")
+                        for end in ("", "_low", "_high") if f"{k}{end}" in n},
                        notes_per_window=n["notes_per_window"])
         if row:
             out[name] = row
@@ -81,7 +82,7 @@ LABELS = {"real_heldout": "held-out Bach (ceiling)",
 def table_lines(rows: dict, budgets: dict) -> list[str]:
     head = "| model | family | training | " + " | ".join(
         f"{label} {'↑' if better == 'high' else '↓'}" for _, label, better, _ in MEASURES)
-    lines = [head + " | notes per window |", "|---|---|---|---:|---:|---:|---:|"]
+    lines = [head + " | notes per window |", "|---|---|---|" + "---:|" * (len(MEASURES) + 1)]
     for name, row in rows.items():
         per = row.get("notes_per_window")
         lines.append(f"| {LABELS.get(name, name)} | {family(name) or 'baseline'} | "
@@ -89,6 +90,33 @@ def table_lines(rows: dict, budgets: dict) -> list[str]:
                      + " | ".join(_cell(row, k, d) for k, _, _, d in MEASURES)
                      + f" | {'—' if per is None else f'{per:.1f}'} |")
     return lines
+
+
+def feature_lines(notes: dict) -> list[str]:
+    """What the harmony score is made of, on the notes themselves: each feature's mean over the
+    windows with its 95% interval, held-out Bach's reference windows first."""
+    from models.evaluate.harmony import FEATURES, LABELS as NAMES
+
+    first = next((r for r in notes.values() if "harmony_dissonance_reference" in r), None)
+    if first is None:
+        return []
+    lines = ["| notes of | " + " | ".join(NAMES[f] for f in FEATURES)
+             + " | windows without harmony |", "|---|" + "---:|" * (len(FEATURES) + 1),
+             "| *held-out scores (reference)* | " + " | ".join(
+                 f"*{first[f'harmony_{f}_reference']:.3f}*" for f in FEATURES)
+             + f" | *{first['harmony_sparse_reference']:.0%}* |"]
+    for name in (*note_models(notes), "real_heldout", "random_pitch"):
+        r = notes.get(name)
+        if r is None or "harmony_dissonance_mean" not in r:
+            continue
+        cells = [("n/a" if not math.isfinite(r[f"harmony_{f}_mean"]) else
+                  f"{r[f'harmony_{f}_mean']:.3f} [{r[f'harmony_{f}_ci_low']:.3f}, "
+                  f"{r[f'harmony_{f}_ci_high']:.3f}]") for f in FEATURES]
+        lines.append(f"| {LABELS.get(name, name)} | " + " | ".join(cells)
+                     + f" | {r['harmony_sparse']:.0%} |")
+    return ["", "What the harmony on the notes is made of (a window without harmony has fewer "
+            "than two notes sounding together; it counts as a value of its own, not dropped):",
+            ""] + lines + [""]
 
 
 def pair_sentences(rows: dict, budgets: dict, a: str, b: str) -> list[str]:
@@ -126,6 +154,8 @@ def verdict_sentences(rows: dict, budgets: dict) -> list[str]:
     for name in models:
         row = rows[name]
         for base, key, label, better, digits in (
+                ("random_pitch", "harmony_notes", "harmony on notes", "high", 3),
+                ("random_pitch", "harmony", "harmony (transcribed)", "high", 3),
                 ("random_pitch", "musicality", "musicality (transcribed)", "high", 3),
                 ("random_pitch", "musicality_notes", "musicality on notes", "high", 3),
                 ("noise", "fd", "audio realism", "low", 1)):
@@ -161,5 +191,5 @@ def note_level_lines(table: list[dict], note_level: dict | None, budgets: dict,
              f"({note_level['n_windows']} windows of {note_level['window_s']:.3f} s each; "
              "95% intervals). The random-pitch row keeps the held-out scores' rhythm and draws "
              "every pitch at random: a model must beat it to show it learned more than rhythm.",
-             ""] + table_lines(rows, budgets) + [""]
+             ""] + table_lines(rows, budgets) + feature_lines(note_level["rows"]) + [""]
             + [f"- {s}" for s in verdict_sentences(rows, budgets)])

@@ -146,14 +146,16 @@ def training_line(meta: dict) -> str:
 
 
 def headline_line(row: dict) -> str:
-    """The two headline numbers of a model, with their 95% intervals."""
-    real, mus = HEADLINE
+    """The headline numbers of a model, with their 95% intervals."""
+    real, mus, harm = HEADLINE
     def name(col):
         return col.label.split(": ")[1].rstrip(" ↓↑")
 
     return (f"**Audio realism** ({name(real)}, 0 = held-out Bach): "
             f"{cell(row, real, False)}. **Musicality** ({name(mus)} with "
             f"held-out Bach's transcribed notes, 1 = the same): {cell(row, mus, False)}. "
+            f"**Harmony** ({name(harm)}: dissonance, chords, key and scale of the transcribed "
+            f"notes against held-out Bach's, 1 = the same): {cell(row, harm, False)}. "
             "95% intervals.")
 
 
@@ -340,7 +342,7 @@ def build_pages(inputs, src_dir, preset: str, models: list[str], n_players: int,
             shutil.copy(chart, docs / "img" / "validity" / Path(chart).name)
         (docs / "validity.md").write_text(validity_page(
             read_panel(inputs.validity), GENERATED, preset,
-            lambda d: f"img/validity/{d}.png"))   # Markdown links: MkDocs rewrites them
+            lambda d: f"img/validity/{d}.png", table))   # Markdown links: MkDocs rewrites them
         (docs / "img" / "comparison").mkdir(parents=True)
         for chart in ("headline", "distribution", "memorisation", "musicality", "learning"):
             shutil.copy(getattr(inputs, chart), docs / "img" / "comparison" / f"{chart}.png")

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from models.registry import family, ranked
 from models.report.learning import duration, trend
-from models.report.table import HEADLINE, MUSICALITY_OA, REALISM, statuses, versus
+from models.report.table import (CLAIMS, HARMONY, HEADLINE, MUSICALITY_OA, PLAYS, REALISM,
+                                 claim_floor, claims, statuses, versus)
 
 FIGURES = (("the two headline numbers, every model, 95% intervals", "img/comparison/headline.png"),
            ("headline numbers against training seconds and FLOPs", "img/comparison/learning.png"))
@@ -69,6 +70,30 @@ def distance_sentence(rows: list[dict]) -> str:
             f"{mus['musicality']:.3f} against held-out Bach's {real['musicality']:.3f}.")
 
 
+def music_sentence(rows: list[dict]) -> str:
+    """Which models' output is music (all three claims hold), which hold some, which none."""
+    compared = [r for r in rows if ranked(r["model"])]
+    if not compared:
+        return ""
+    floor = claim_floor(rows)
+    held = {r["model"]: claims(r, rows) for r in compared}
+    music = [m for m, c in held.items() if all(c.values())]
+    some = [f"{m} ({', '.join(k for k in CLAIMS if c[k])}; not "
+            f"{', '.join(k for k in CLAIMS if c[k] is False)})"
+            for m, c in held.items() if any(c.values()) and not all(c.values())]
+    none = [m for m, c in held.items() if not any(c.values())]
+    unmeasured = [k for k in CLAIMS if any(c[k] is None for c in held.values())]
+    return (f"**Which make music.** A model's output is called music here when three claims "
+            f"hold, each on its own bar: its *spectrum* is closer to held-out Bach's than "
+            f"{floor or 'a noise floor'}'s (audio realism, 95% intervals apart), the "
+            f"transcriber hears *notes* in more than {PLAYS:.0%} of its windows, and its "
+            "*harmony* is better than random_pitch's, held-out Bach with every pitch random "
+            f"(intervals apart). Music: {_names(music)}. Some of the three: {_names(some)}. "
+            f"None: {_names(none)}."
+            + (f" Not measured in this run: the {' and '.join(unmeasured)} bar." if unmeasured
+               else ""))
+
+
 def trend_sentences(curves: dict[str, list[dict]]) -> list[str]:
     """What the curves' ends say, and what more compute would likely change."""
     if not curves:
@@ -120,7 +145,10 @@ def summary_lines(rows: list[dict], curves: dict, budgets: dict, preset: str,
              "**Which family is closer to held-out Bach** (95% intervals):", "",
              f"- {family_sentence(rows, HEADLINE[0], 'at audio level (FD of log-mel frames)')}",
              f"- {family_sentence(rows, HEADLINE[1], 'at note level (transcribed notes)')}",
-             ""]
+             f"- {family_sentence(rows, HARMONY, 'on harmony (transcribed notes)')}", ""]
+    music = music_sentence(rows)
+    if music:
+        lines += [music, ""]
     far = distance_sentence(rows)
     if far:
         lines += [far, ""]

@@ -7,8 +7,9 @@ verdict, never ranked or bolded). Bold marks the best generative model per colum
 baselines are the scale, and the teacher-forced seed LSTM a diagnostic (it is fed real audio),
 so neither competes.
 
-The two headline numbers lead every table (``HEADLINE``); why these two is on the site's "Does
-the metric work?" page, from the validity panel.
+The headline numbers lead every table (``HEADLINE``): audio realism, musicality and harmony;
+why these is on the site's "Does the metric work?" page, from the validity panel. A row that
+lacks a column (a published run measured before it existed) shows n/a there and never wins.
 """
 from __future__ import annotations
 
@@ -34,18 +35,19 @@ class Column:
         """Smaller is better, for ranking models on this column."""
         if self.better == "test":
             return math.inf
-        v = row[f"{self.key}_distance"] if self.better == "ref" else row[self.key]
+        v = row.get(f"{self.key}_distance" if self.better == "ref" else self.key)
         if v is None or (isinstance(v, float) and math.isnan(v)):
             return math.inf
         return {"low": v, "high": -v, "one": abs(v - 1), "ref": v}[self.better]
 
     def value(self, row: dict) -> float:
-        return row[f"{self.key}_mean"] if self.better == "ref" else row[self.key]
+        return row.get(f"{self.key}_mean" if self.better == "ref" else self.key, math.nan)
 
 
 REALISM = Column("fd", "audio realism: FD log-mel ↓", "low", True)
 MUSICALITY_OA = Column("musicality", "musicality: note overlap ↑", "high", True, 3)
-HEADLINE = (REALISM, MUSICALITY_OA)
+HARMONY = Column("harmony", "harmony: pitch overlap ↑", "high", True, 3)
+HEADLINE = (REALISM, MUSICALITY_OA, HARMONY)
 DISTRIBUTION = (
     Column("fd", "FD log-mel ↓", "low", True),
     Column("fd_musicnn", "FD musicnn ↓", "low", True),
@@ -81,7 +83,12 @@ MGEVAL = tuple(Column(f"mg_{k}_oa", label, "high", digits=2) for k, label in (
     ("pc_hist", "pitch classes"), ("pc_transition", "pc transitions"),
     ("pitch_range", "pitch range"), ("interval_hist", "intervals"), ("ioi_hist", "onset gaps"),
     ("note_count", "note count"), ("note_length_hist", "note lengths")))
-GROUPS = {"Headline: audio realism and musicality": HEADLINE,
+HARMONY_FEATURES = tuple(Column(f"harmony_{k}", label, "ref", True, 3) for k, label in (
+    ("dissonance", "dissonance rate"), ("chord_fit", "chord-template rate"),
+    ("key_fit", "key fit"), ("scale_fit", "scale consistency")))
+GROUPS = {"Headline: audio realism, musicality and harmony": HEADLINE,
+          "Harmony per feature (transcribed notes; mean over windows, 95% interval)":
+              HARMONY_FEATURES,
           "Distribution (against held-out Bach)": DISTRIBUTION,
           "Memorisation and diversity (log-mel clip embedding)": MEMORISATION,
           "Musicality descriptors (audio)": MUSICALITY,
@@ -99,8 +106,8 @@ def scalar_fields(rows: list[dict]) -> list[str]:
 def versus(row: dict, base: dict, col: Column) -> str:
     """'better', 'worse' or 'tied': ``row`` against ``base`` on an interval column, decided by
     whether the 95% intervals are apart."""
-    lo, hi = row[f"{col.key}_low"], row[f"{col.key}_high"]
-    b_lo, b_hi = base[f"{col.key}_low"], base[f"{col.key}_high"]
+    lo, hi = row.get(f"{col.key}_low"), row.get(f"{col.key}_high")
+    b_lo, b_hi = base.get(f"{col.key}_low"), base.get(f"{col.key}_high")
     if any(v is None or math.isnan(v) for v in (lo, hi, b_lo, b_hi)):
         return "tied"
     if col.better == "low":
@@ -119,10 +126,11 @@ def status(row: dict, noise: dict | None) -> tuple[str, str]:
         return "copying", "copying the training data"
     if noise is None:
         return "learned", "learned (no noise floor in this run to test against)"
-    against = {c: versus(row, noise, c) for c in HEADLINE}
+    against = {c: versus(row, noise, c) for c in HEADLINE  # those both rows were measured on
+               if f"{c.key}_low" in row and f"{c.key}_low" in noise}
     better = [c.label.split(":")[0] for c, v in against.items() if v == "better"]
     if better:
-        only = "" if len(better) == len(HEADLINE) else f" on {better[0]} only"
+        only = "" if len(better) == len(against) else f" on {' and '.join(better)} only"
         return "learned", f"learned: better than noise{only}"
     if all(v == "worse" for v in against.values()):
         return "worse", "worse than noise"
@@ -132,6 +140,32 @@ def status(row: dict, noise: dict | None) -> tuple[str, str]:
 def statuses(rows: list[dict]) -> dict[str, tuple[str, str]]:
     noise = next((r for r in rows if r["model"] == "noise"), None)
     return {r["model"]: status(r, noise) for r in rows}
+
+
+PLAYS = 0.5  # "plays notes": the transcriber hears a note in more than this share of windows
+FLOORS = ("envelope_noise", "noise")  # the hardest floor present sets the spectrum's bar
+CLAIMS = ("spectrum", "notes", "harmony")
+
+
+def claims(row: dict, rows: list[dict]) -> dict[str, bool | None]:
+    """What a model's output has learned, one bar each (None: the bar was not measured):
+    ``spectrum`` closer to held-out Bach's than the hardest noise floor's (FD, 95% intervals
+    apart), ``notes`` heard by the transcriber in more than PLAYS of its windows, ``harmony``
+    better than random_pitch's (intervals apart). Its output is music when all three hold."""
+    by = {r["model"]: r for r in rows}
+    floor = next((by[f] for f in FLOORS if f in by), None)
+    bar = by.get("random_pitch")
+    heard = row.get("no_note_share")
+    return {"spectrum": None if floor is None else versus(row, floor, REALISM) == "better",
+            "notes": None if heard is None or math.isnan(heard) else 1 - heard > PLAYS,
+            "harmony": None if bar is None or "harmony_low" not in row
+            else versus(row, bar, HARMONY) == "better"}
+
+
+def claim_floor(rows: list[dict]) -> str | None:
+    """The floor the spectrum claim is judged against in these rows."""
+    names = {r["model"] for r in rows}
+    return next((f for f in FLOORS if f in names), None)
 
 
 def learned(rows: list[dict]) -> list[dict]:
@@ -193,8 +227,8 @@ def markdown_table(rows: list[dict], columns, reference: dict | None = None) -> 
              "|---|" + "---:|" * len(columns)]
     if reference:
         lines.append("| *held-out Bach* | " + " | ".join(
-            f"*{reference[c.key]:.{c.digits}f}*" if c.better == "ref" else ""
-            for c in columns) + " |")
+            f"*{reference[c.key]:.{c.digits}f}*" if c.better == "ref"
+            and math.isfinite(reference[c.key]) else "" for c in columns) + " |")
     for r in rows:
         lines.append(f"| {r['model']} | " + " | ".join(
             cell(r, c, r["model"] in winners[c.key]) for c in columns) + " |")
@@ -203,8 +237,8 @@ def markdown_table(rows: list[dict], columns, reference: dict | None = None) -> 
 
 def held_out_means(rows: list[dict]) -> dict:
     """The held-out set's mean of each descriptor column (the same in every row)."""
-    return {c.key: rows[0][f"{c.key}_reference"] for cols in GROUPS.values() for c in cols
-            if c.better == "ref"}
+    return {c.key: rows[0].get(f"{c.key}_reference", math.nan) for cols in GROUPS.values()
+            for c in cols if c.better == "ref"}
 
 
 def all_tables(rows: list[dict]) -> str:

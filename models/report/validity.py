@@ -19,8 +19,8 @@ from scipy.stats import spearmanr  # noqa: E402
 
 from models.io import atomic_path, read_json  # noqa: E402
 from models.report.plots import _save  # noqa: E402
-from models.report.table import (DISTRIBUTION, GROUPS, HEADLINE, MUSICALITY,  # noqa: E402
-                                 REALISM)
+from models.report.table import (DISTRIBUTION, GROUPS, HARMONY, HEADLINE,  # noqa: E402
+                                 MUSICALITY, REALISM)
 
 COLUMNS = []   # each metric once, under its first (headline) label; a verdict has no rho
 for _col in (c for cols in GROUPS.values() for c in cols if c.better != "test"):
@@ -29,6 +29,7 @@ for _col in (c for cols in GROUPS.values() for c in cols if c.better != "test"):
 CHARTED = (*HEADLINE, *DISTRIBUTION[1:5], MUSICALITY[0])  # the chart's lines
 REALISM_CANDIDATES = DISTRIBUTION[:5]  # audio-only distances the realism headline is chosen from
 TRACKS = 0.9   # rho from which a metric is said to track a degradation
+APART = 4.0    # half-widths between clean and all-random pitches for harmony to hear them
 
 
 def read_panel(paths) -> dict[str, dict]:
@@ -100,7 +101,7 @@ def _fmt(v: float) -> str:
 
 
 def headline_lines(table: dict, names: list[str]) -> list[str]:
-    """Why the two headline numbers: their rho on every degradation, and how the realism
+    """Why the headline numbers: their rho on every degradation, and how the realism
     headline compares with the other audio distances (the smallest rho over degradations)."""
     def worst(col):
         values = [table[col.key][d] for d in names]
@@ -125,8 +126,72 @@ def headline_lines(table: dict, names: list[str]) -> list[str]:
     return lines
 
 
-def validity_page(panel: dict, generated: str, preset: str, chart_href) -> str:
-    """The page; ``chart_href(degradation)`` is the chart's link from the page."""
+def wrong_notes(rows: list[dict]) -> dict:
+    """How harmony hears the random-pitch rungs: rho against the share of re-pitched notes,
+    and how far the all-random rung lies below the clean one, in half-widths of the wider of
+    their two 95% intervals."""
+    clean, worst = rows[0], rows[-1]
+    half = max((r["harmony_high"] - r["harmony_low"]) / 2 for r in (clean, worst))
+    gap = clean["harmony"] - worst["harmony"]
+    return {"rho": rho(rows, HARMONY), "gap": gap,
+            "half_widths": gap / half if half > 0 else math.inf}
+
+
+def wrong_notes_lines(panel: dict) -> list[str]:
+    """The sentence on whether harmony hears wrong notes (none without the random-pitch
+    degradation or harmony in its rows)."""
+    rows = panel.get("random_pitch", {}).get("rows", [])
+    if not rows or not all(math.isfinite(r.get("harmony", math.nan)) for r in rows):
+        return []
+    w = wrong_notes(rows)
+    ok = w["rho"] >= TRACKS and w["half_widths"] >= APART
+    shares = ", ".join(f"{0 if r['strength'] is None else r['strength']:.0%} "
+                       f"{r['harmony']:.3f} [{r['harmony_low']:.3f}, {r['harmony_high']:.3f}]"
+                       for r in rows)
+    return ["## Does harmony hear wrong notes?", "",
+            "The random-pitch rungs keep the held-out scores' rhythm and move a growing share of "
+            f"their notes to random pitches. Harmony by share re-pitched: {shares}. Spearman's "
+            f"rho between the share and harmony's score is {w['rho']:+.2f}, and all-random "
+            f"pitches lie {w['half_widths']:.1f} half-widths (of the wider 95% interval) below "
+            f"the clean clips: harmony {'hears' if ok else 'does NOT clearly hear'} wrong notes "
+            f"(the bar: rho ≥ {TRACKS} and {APART:g} half-widths).", ""]
+
+
+def floor_lines(rows: list[dict]) -> list[str]:
+    """Where the baselines land on audio realism and harmony: held-out Bach, Bach's rhythm with
+    random pitches, and the two noise floors (the envelope floor should lie between real and
+    noise on FD), from the run's metric table."""
+    by = {r["model"]: r for r in rows}
+    order = [m for m in ("real_heldout", "random_pitch", "envelope_noise", "noise") if m in by]
+    if len(order) < 2:
+        return []
+
+    def ci(r, key, d):
+        v = r.get(key, math.nan)
+        return "n/a" if not math.isfinite(v) else \
+            f"{v:.{d}f} [{r[f'{key}_low']:.{d}f}, {r[f'{key}_high']:.{d}f}]"
+
+    lines = ["## The baselines on the scale", "",
+             "The run's baselines on audio realism (FD log-mel, 0 = held-out Bach) and harmony "
+             "(1 = held-out Bach), 95% intervals:", "",
+             "| baseline | FD log-mel ↓ | harmony ↑ |", "|---|---:|---:|"]
+    lines += [f"| {m} | {ci(by[m], 'fd', 1)} | {ci(by[m], 'harmony', 3)} |" for m in order]
+    if {"real_heldout", "envelope_noise", "noise"} <= by.keys():
+        real, env, noise = (by[m] for m in ("real_heldout", "envelope_noise", "noise"))
+        between = real["fd_high"] < env["fd_low"] and env["fd_high"] < noise["fd_low"]
+        lines += ["", "The envelope floor (noise with held-out Bach's loudness and broad "
+                  "spectrum over time, no harmonic lines) "
+                  + ("lies between held-out Bach and the average-spectrum noise on FD, "
+                     "intervals apart: the harder floor." if between else
+                     "does NOT lie between held-out Bach and the average-spectrum noise on FD "
+                     "with the intervals apart.")]
+    return lines + [""]
+
+
+def validity_page(panel: dict, generated: str, preset: str, chart_href,
+                  rows: list[dict] = ()) -> str:
+    """The page; ``chart_href(degradation)`` is the chart's link from the page; ``rows``: the
+    run's metric table, for where the baselines land."""
     if not panel:
         return (generated + "# Does the metric work?\n\nThe validity panel is off in this run "
                 "(`validity.degradations` is empty).\n")
@@ -142,7 +207,8 @@ def validity_page(panel: dict, generated: str, preset: str, chart_href) -> str:
              f"(**{preset}** preset). The table gives Spearman's rho between the rung (0 = "
              "clean) and each metric's score (for a descriptor, its distance to held-out "
              f"Bach): +1 means worse at every step; bold marks rho ≥ {TRACKS}.", ""]
-    lines += headline_lines(table, names) + ["## Every metric", ""]
+    lines += (headline_lines(table, names) + wrong_notes_lines(panel) + floor_lines(list(rows))
+              + ["## Every metric", ""])
     if everywhere:
         lines.append(f"Metrics that track every degradation (rho ≥ {TRACKS}): "
                      f"{', '.join(everywhere)}.")
@@ -166,11 +232,13 @@ def validity_page(panel: dict, generated: str, preset: str, chart_href) -> str:
         lines += [f"## {d.replace('_', ' ').capitalize()}", "",
                   f"Strength: {panel[d]['label']}.", "",
                   f"![{d}]({chart_href(d)})", "",
-                  "| rung | strength | FD log-mel | musicality | FD musicnn | descriptor "
-                  "distance | copying test |", "|---:|---|---:|---:|---:|---:|---|"]
+                  "| rung | strength | FD log-mel | musicality | harmony | FD musicnn | "
+                  "descriptor distance | copying test |", "|---:|---|---:|---:|---:|---:|---:|---|"]
         for r in panel[d]["rows"]:
             strength = "clean" if r["strength"] is None else f"{r['strength']:g}"
+            harm = r.get("harmony", math.nan)
             lines.append(f"| {r['rung']} | {strength} | {r['fd']:.2f} | {r['musicality']:.3f} "
+                         f"| {'n/a' if math.isnan(harm) else f'{harm:.3f}'} "
                          f"| {r['fd_musicnn']:.2f} | {r['descriptor_distance']:.3f} | "
                          f"{r['verdict']} |")
         lines.append("")

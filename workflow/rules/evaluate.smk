@@ -166,7 +166,7 @@ rule note_level:
         models=NOTE_MODELS,
         eval=config["eval"],
         window=config["clips"]["length"],
-        n_windows=config["generate"]["n_clips"],
+        n_windows=config["eval"]["note_windows"],
     resources:
         mem_mb=2000,
     log:
