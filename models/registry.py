@@ -72,7 +72,7 @@ from models import audio
 from models.io import atomic_dir, read_json, write_json
 from models.train import distribute, snapshots
 
-BARS = ("ceiling", "memorisation", "wrong notes", "floor")  # the baselines' roles: the scale every model is on
+BARS = ("ceiling", "memorisation", "wrong notes", "floor")  # baselines' roles: the scale
 LEVELS = ("audio", "notes")
 COMPARED = ("LSTM", "GAN")  # the study's question: these two families, set against each other
 
@@ -141,11 +141,12 @@ MODELS = {
                                "as the seed judged it: teacher-forced, fed real audio",
                                "diagnostic", steps=True, paper=SEED),
     "notes_lstm": Model("models.seq.notes_lstm:NotesLSTM", "an LSTM over note tokens of "
-                        "the scores (every voice, durations), rendered", **LSTM, level="notes", notes=True, long=True,
-                        needs=("note_tokens",),
+                        "the scores (every voice, durations), rendered", **LSTM, level="notes",
+                        notes=True, long=True, needs=("note_tokens",),
                         paper="Classical-Piano-Composer (Skuli 2017)"),
     "notes_gan": Model("models.gan.notes_gan:NotesGAN", "a GAN over piano rolls of "
-                       "the scores' 4/4 bars, rendered", **GAN, level="notes", notes=True, needs=("piano_rolls",),
+                       "the scores' 4/4 bars, rendered", **GAN, level="notes", notes=True,
+                       needs=("piano_rolls",),
                        paper="MuseGAN (Dong et al., AAAI 2018)"),
 }
 

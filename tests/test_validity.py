@@ -174,6 +174,9 @@ def test_the_page_says_whether_harmony_hears_wrong_notes_and_where_the_floors_la
     assert "does NOT clearly hear" in " ".join(
         validity.wrong_notes_lines({"random_pitch": {"rows": blurred}}))
     assert validity.wrong_notes_lines({"white_noise": {"rows": heard}}) == []
+    noise = [{"model": "noise", "harmony": 0.1}]
+    assert "scores 0.100: below every rung" in " ".join(
+        validity.wrong_notes_lines({"random_pitch": {"rows": heard}}, noise))
 
     def base(m, fd):
         return {"model": m, "fd": fd, "fd_low": fd - 5, "fd_high": fd + 5, "harmony": 0.5,

@@ -125,8 +125,8 @@ def matched_table(curves: dict[str, list[dict]], rows: list[dict]) -> list[str]:
     for model, p in sorted(at.items(), key=lambda kv: kv[1]["fd"] if kv[1] else math.inf):
         if p is None:
             first = curves[model][0]
-            lines.append(f"| {model} | {family(model) or '?'} | — | — | — | — | — | — | its "
-                         f"first snapshot ({first['steps']:,} steps) is already above |")
+            lines.append(f"| {model} | {family(model) or '?'} | — | — | — | — | — | — | "
+                         f"its first snapshot ({first['steps']:,} steps) is already above |")
             continue
         words = status({"model": model, **p}, noise)[1]
         flops = f"{p['flops']:.2g}" if _numbers(p.get("flops")) else "—"

@@ -18,7 +18,8 @@ from models.config import ROOT
 from models.data import clips as clipdata
 from models.io import atomic_dir, read_json, write_json
 from models.registry import get as get_model
-from models.registry import load_samples
+from models.registry import MODELS, load_samples
+from models.registry import ranked as is_ranked
 from models.report import differences
 from models.report.benchmark import benchmark_page, read_benchmark
 from models.report.comparison import comparison_page, paper_steps, ranking
@@ -261,13 +262,13 @@ def note_section(inputs, models: list[str], table: list[dict]) -> list[str]:
 def listening_entries(table: list[dict], models: list[str], samples: list, budgets: dict
                       ) -> list[dict]:
     """The listening page's rows in the order of the ranking: the models that learned first,
-    then the rest with their status, the noise floor last; the real baselines are the page's
-    reference column, not rows."""
+    then the rest with their status, the other baselines after them and the noise floors last;
+    the real baselines are the page's reference column, not rows."""
     codes = statuses(table)
     ranked = [m for m, _ in ranking(table)]
     real = ("real_heldout", "train_copy")
     rest = sorted((m for m in models if m not in ranked and m not in real),
-                  key=lambda m: (m == "noise", m))
+                  key=lambda m: (not is_ranked(m), MODELS[m].role == "floor", m))
     where = dict(zip(models, samples))
     out = []
     for m in ranked + rest:

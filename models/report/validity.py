@@ -137,9 +137,10 @@ def wrong_notes(rows: list[dict]) -> dict:
             "half_widths": gap / half if half > 0 else math.inf}
 
 
-def wrong_notes_lines(panel: dict) -> list[str]:
+def wrong_notes_lines(panel: dict, table: list[dict] = ()) -> list[str]:
     """The sentence on whether harmony hears wrong notes (none without the random-pitch
-    degradation or harmony in its rows)."""
+    degradation or harmony in its rows), and whether the noise baseline of ``table`` (the run's
+    metric rows) scores below every rung."""
     rows = panel.get("random_pitch", {}).get("rows", [])
     if not rows or not all(math.isfinite(r.get("harmony", math.nan)) for r in rows):
         return []
@@ -148,13 +149,19 @@ def wrong_notes_lines(panel: dict) -> list[str]:
     shares = ", ".join(f"{0 if r['strength'] is None else r['strength']:.0%} "
                        f"{r['harmony']:.3f} [{r['harmony_low']:.3f}, {r['harmony_high']:.3f}]"
                        for r in rows)
+    noise = next((r for r in table if r["model"] == "noise"), {})
+    floor = ""
+    if math.isfinite(noise.get("harmony", math.nan)):
+        worst = noise["harmony"] < min(r["harmony"] for r in rows)
+        floor = (f" The noise baseline scores {noise['harmony']:.3f}: "
+                 + ("below every rung." if worst else "NOT below every rung."))
     return ["## Does harmony hear wrong notes?", "",
             "The random-pitch rungs keep the held-out scores' rhythm and move a growing share of "
             f"their notes to random pitches. Harmony by share re-pitched: {shares}. Spearman's "
             f"rho between the share and harmony's score is {w['rho']:+.2f}, and all-random "
             f"pitches lie {w['half_widths']:.1f} half-widths (of the wider 95% interval) below "
             f"the clean clips: harmony {'hears' if ok else 'does NOT clearly hear'} wrong notes "
-            f"(the bar: rho ≥ {TRACKS} and {APART:g} half-widths).", ""]
+            f"(the bar: rho ≥ {TRACKS} and {APART:g} half-widths).{floor}", ""]
 
 
 def floor_lines(rows: list[dict]) -> list[str]:
@@ -207,7 +214,8 @@ def validity_page(panel: dict, generated: str, preset: str, chart_href,
              f"(**{preset}** preset). The table gives Spearman's rho between the rung (0 = "
              "clean) and each metric's score (for a descriptor, its distance to held-out "
              f"Bach): +1 means worse at every step; bold marks rho ≥ {TRACKS}.", ""]
-    lines += (headline_lines(table, names) + wrong_notes_lines(panel) + floor_lines(list(rows))
+    lines += (headline_lines(table, names) + wrong_notes_lines(panel, list(rows))
+              + floor_lines(list(rows))
               + ["## Every metric", ""])
     if everywhere:
         lines.append(f"Metrics that track every degradation (rho ≥ {TRACKS}): "
