@@ -17,6 +17,7 @@ def held(*pitches, start=0.0, end=W):
 def test_a_major_triad_is_consonant_fits_a_chord_and_a_scale():
     f = harmony.window_features(held(60, 64, 67), W)
     assert f["dissonance"] == 0.0 and f["chord_fit"] == 1.0 and f["scale_fit"] == 1.0
+    assert f["texture"] == 1.0                         # a chord in every frame
     assert f["key_fit"] > 0.7                          # C major or A minor fits it best
 
 
@@ -38,6 +39,7 @@ def test_a_chromatic_run_has_no_harmony_but_a_key_and_scale_fit():
     assert math.isnan(f["dissonance"]) and math.isnan(f["chord_fit"])  # never two at once
     assert f["scale_fit"] == pytest.approx(7 / 12)
     assert f["key_fit"] == 0.0                         # every pitch class equally: no key
+    assert f["texture"] == 0.0                         # one note at a time: no chord
 
 
 def test_silence_and_one_note():
@@ -47,6 +49,8 @@ def test_silence_and_one_note():
     assert one["scale_fit"] == 1.0 and 0 < one["key_fit"] < 1
     octave = harmony.window_features(held(60, 72), W)         # a pair, not a chord of two pcs
     assert octave["dissonance"] == 0.0 and math.isnan(octave["chord_fit"])
+    dyad = harmony.window_features(held(60, 64), W)          # two pitch classes: no chord
+    assert math.isnan(dyad["chord_fit"]) and dyad["texture"] == 0.0
 
 
 def chorale_like(rng, n):
@@ -99,3 +103,14 @@ def test_the_graded_wrong_note_panel_is_monotone():
     assert spearmanr(shares, scores).statistic <= -0.9, scores
     half = max((r["harmony_high"] - r["harmony_low"]) / 2 for r in (rows[0], rows[-1]))
     assert scores[0] - scores[-1] >= 4 * half, (scores, half)
+
+
+def test_two_draws_of_one_mostly_discrete_distribution_overlap():
+    """Shares of 16 frames pile up at 1.0: smoothed at one bandwidth, two draws of the same
+    distribution overlap almost fully, whatever their spreads happen to be."""
+    rng = np.random.default_rng(0)
+    values = np.r_[np.ones(200), np.full(30, 15 / 16), np.full(15, 7 / 8), np.full(11, 0.5)]
+    a, b = rng.choice(values, 256), rng.choice(values, 256)
+    assert harmony.overlap(a, b) > 0.9
+    assert harmony.overlap(np.full(50, 0.1), np.full(50, 0.9)) < 0.01
+    assert harmony.overlap(np.full(10, np.nan), b) == 0.0         # no harmony against harmony

@@ -8,21 +8,30 @@ symbolic view), sampled on frames of ``FRAME_S`` (a 32nd at the corpus's tempo):
 
 - ``dissonance``: among pairs of distinct pitches sounding in the same frame, the share whose
   interval class (semitones mod 12) is 1, 2, 6, 10 or 11 (seconds, tritone, sevenths);
-- ``chord_fit``: among frames with two or more pitch classes sounding, the share whose
-  pitch-class set lies within a major or minor triad or a dominant seventh;
+- ``chord_fit``: among frames with a chord (three or more pitch classes sounding: almost any
+  two fit some triad), the share whose pitch-class set lies within a major or minor triad or
+  a dominant seventh;
+- ``texture``: among frames where anything sounds, the share with a chord. Bach's rhythm with
+  random pitches keeps it, so it does not hear wrong notes; it hears what the other four
+  cannot: a few in-key notes at a time, such as noise whose spectrum carries the corpus's
+  commonest pitches, transcribed as a thin drone that is consonant, in key and in scale;
 - ``key_fit``: the best Pearson correlation of the duration-weighted pitch-class profile with
   the 24 Krumhansl-Kessler key profiles (Krumhansl-Schmuckler key finding); 0 for a profile
   that is the same for all twelve pitch classes;
 - ``scale_fit``: muspy's scale consistency, the largest share of notes inside one major scale.
 
-A window where fewer than two notes ever sound together has no ``dissonance`` or ``chord_fit``
-(NaN: *no harmony*), and one without notes has none of the four. Such windows are counted
+A window where fewer than two notes ever sound together has no ``dissonance`` (NaN: *no
+harmony*), one without a chord has no ``chord_fit``, and one without notes has none of the five. Such windows are counted
 (``harmony_sparse``: the share of windows without harmony) and never dropped: the score treats
 "no harmony" as a value of its own, which Bach's windows almost never take.
 
 The headline ``harmony`` is on musicality's scale: per feature, the overlap area (0 to 1) of the
 distribution of the set's window values with held-out Bach's, where the defined values are a
-kernel density (mgeval's) and "no harmony" a point mass; then the mean over the four features.
+Gaussian kernel density and "no harmony" a point mass; then the mean over the five features.
+Both densities share one bandwidth, Scott's rule on held-out Bach's values floored at
+``MIN_BANDWIDTH`` (the features are shares and correlations: 0.02 apart is the same harmony),
+since two sets of near-equal, mostly discrete values (a window's share of 16 frames) smoothed
+at their own bandwidths would overlap far less than they agree.
 1 means the windows' harmony is distributed like held-out Bach's. Its interval is a percentile
 bootstrap over the windows of both sets, re-centred on the estimate as musicality's is.
 """
@@ -30,13 +39,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.evaluate.mgeval import overlap_kl
 
 FRAME_S = 0.0625                     # s: a 32nd note at 120 quarters a minute
 DISSONANT = (1, 2, 6, 10, 11)        # interval classes
-FEATURES = ("dissonance", "chord_fit", "key_fit", "scale_fit")
+MIN_BANDWIDTH = 0.02
+MIN_CHORD = 3                        # pitch classes that make a chord (a dyad fits too easily)
+FEATURES = ("dissonance", "chord_fit", "key_fit", "scale_fit", "texture")
 LABELS = {"dissonance": "dissonance rate ↓", "chord_fit": "chord-template rate ↑",
-          "key_fit": "key fit ↑", "scale_fit": "scale consistency ↑"}
+          "key_fit": "key fit ↑", "scale_fit": "scale consistency ↑",
+          "texture": "chord texture ↑"}
 # Krumhansl-Kessler probe-tone profiles, C major and C minor, from C upward
 KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
 KK_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
@@ -69,7 +80,7 @@ def _frames(notes: np.ndarray, seconds: float) -> np.ndarray:
 
 
 def window_features(notes, seconds: float) -> dict[str, float]:
-    """The four features of one window's notes (k, 3) [onset, offset, pitch]; NaN where a
+    """The five features of one window's notes (k, 3) [onset, offset, pitch]; NaN where a
     feature has nothing to measure (see the module docstring)."""
     notes = np.asarray(notes, float).reshape(-1, 3)
     out = dict.fromkeys(FEATURES, np.nan)
@@ -86,7 +97,10 @@ def window_features(notes, seconds: float) -> dict[str, float]:
     pc = np.zeros((len(grid), 12), bool)
     for k in range(12):
         pc[:, k] = grid[:, k::12].any(axis=1)
-    chords = pc[pc.sum(axis=1) >= 2]
+    sounding = pc.sum(axis=1)
+    if (sounding > 0).any():
+        out["texture"] = float(np.mean(sounding[sounding > 0] >= MIN_CHORD))
+    chords = pc[sounding >= MIN_CHORD]
     if len(chords):
         masks = chords.astype(int) @ (1 << np.arange(12))
         out["chord_fit"] = float(FITS[masks].mean())
@@ -108,6 +122,20 @@ def set_features(note_lists, seconds: float) -> dict[str, np.ndarray]:
     return {k: np.array([r[k] for r in rows], float) for k in FEATURES}
 
 
+def density_overlap(gen: np.ndarray, ref: np.ndarray, points: int = 256) -> float:
+    """Overlap area of two Gaussian kernel densities at ``ref``'s bandwidth (see the module
+    docstring), on a grid that covers both samples."""
+    h = max(1.06 * ref.std() * len(ref) ** -0.2, MIN_BANDWIDTH)
+    grid = np.linspace(min(gen.min(), ref.min()) - 4 * h, max(gen.max(), ref.max()) + 4 * h,
+                       points)
+
+    def density(x):
+        return np.exp(-0.5 * ((grid[:, None] - x[None, :]) / h) ** 2).mean(axis=1) / (
+            h * np.sqrt(2 * np.pi))
+
+    return float(min(np.minimum(density(gen), density(ref)).sum() * (grid[1] - grid[0]), 1.0))
+
+
 def overlap(gen: np.ndarray, ref: np.ndarray) -> float:
     """Overlap area of two samples of one feature, NaN ("no harmony") a point mass of its own:
     the defined parts' density overlap weighted by the smaller defined share, plus the smaller
@@ -116,12 +144,7 @@ def overlap(gen: np.ndarray, ref: np.ndarray) -> float:
     share_g, share_r = dg.mean(), dr.mean()
     out = min(1 - share_g, 1 - share_r)
     if dg.sum() and dr.sum():
-        g, r = gen[dg], ref[dr]
-        if np.ptp(np.concatenate([g, r])) < 1e-9:  # both constant, and equal
-            oa = 1.0
-        else:
-            oa = overlap_kl(r, g)[0]
-        out += min(share_g, share_r) * oa
+        out += min(share_g, share_r) * density_overlap(gen[dg], ref[dr])
     return float(min(out, 1.0))
 
 
