@@ -92,7 +92,8 @@ def test_every_evaluated_set_has_the_same_windows(smoke_build):
 
 def test_the_headline_numbers_order_real_bach_repitched_bach_and_noise(smoke_build):
     """Musicality: held-out Bach, then Bach with every note at a random pitch, then noise;
-    audio realism puts held-out Bach closer than noise."""
+    audio realism puts held-out Bach closer than noise; harmony puts held-out Bach above
+    random pitches, and the home page judges music by it."""
     work, _ = smoke_build
     out = work / "results" / "smoke"
     row = {m: json.loads((out / "metrics" / f"{m}.json").read_text())
@@ -103,6 +104,13 @@ def test_the_headline_numbers_order_real_bach_repitched_bach_and_noise(smoke_bui
     music = {k: r["musicality"] for k, r in row.items()}
     assert music["real_heldout"] > music["random_pitch"] > music["noise"], music
     assert row["real_heldout"]["fd"] < row["noise"]["fd"]
+    # harmony hears the wrong notes: the random_pitch baseline (every note re-pitched, the
+    # clips real_heldout plays) lies below held-out Bach, as the panel's last rung does
+    baseline = json.loads((out / "metrics" / "random_pitch.json").read_text())
+    assert baseline["harmony_high"] < row["real_heldout"]["harmony_low"]
+    assert row["random_pitch"]["harmony"] < row["real_heldout"]["harmony"]
+    home = (out / "site_src" / "docs" / "index.md").read_text()
+    assert "**Which make music.**" in home and "better than random_pitch's" in home
 
 
 def test_manifest_has_no_piece_in_two_splits(smoke_build):

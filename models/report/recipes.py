@@ -140,5 +140,8 @@ RECIPES = {
         Setting("decoding and optimiser", "greedy argmax; RMSprop",
                 "argmax collapses onto one repeated note (its users' commonest complaint)",
                 ours="sampling with a temperature; Adam"),
+        Setting("decoding rules", (False,), "sampled freely, the quick preset's clips ended "
+                "early, fell silent, stacked 5 to 11 notes and left the chorales' range "
+                "(2026-12-02): faults of decoding, not of learning", ("rules",)),
     ),
 }

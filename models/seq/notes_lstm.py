@@ -20,6 +20,7 @@ import numpy as np
 
 from models.io import read_json
 from models.data import tokens
+from models.seq.decode import Rules, pitch_range, sample_tokens
 from models.train import flops
 from models.train.loop import (compile_supervised, fit_resumable, step_batches,
                                weights_snapshot, write_checkpoint)
@@ -66,34 +67,6 @@ class NumpyLSTM:
         return x @ self.dense_w + self.dense_b, new
 
 
-def sample_tokens(net: NumpyLSTM, n: int, seconds: float, seed: int, temperature: float,
-                  max_tokens: int = 20000) -> list[list[int]]:
-    """n token sequences from <s>, each until it holds ``seconds`` of music (or ends)."""
-    rng = np.random.default_rng(seed)
-    state = net.initial_state(n)
-    token = np.full(n, tokens.START)
-    out = [[tokens.START] for _ in range(n)]
-    done = np.zeros(n, bool)
-    time_now = np.zeros(n)  # sixteenths elapsed, from the shift tokens
-    for _ in range(max_tokens):
-        logits, state = net.step(token, state)
-        logits = logits / temperature
-        logits[:, tokens.START] = -np.inf  # never restart mid-piece
-        p = np.exp(logits - logits.max(1, keepdims=True))
-        p /= p.sum(1, keepdims=True)
-        token = (p.cumsum(1) > rng.random((n, 1))).argmax(1)
-        for b in np.flatnonzero(~done):
-            out[b].append(int(token[b]))
-            tok = tokens.VOCAB[token[b]]
-            if tok[0] == "t":
-                time_now[b] += int(tok[1:])
-            if tok == "</s>" or time_now[b] * tokens.SIXTEENTH_S >= seconds:
-                done[b] = True
-        if done.all():
-            break
-    return out
-
-
 class NotesLSTM:
     """Note-level LSTM over tokens of all voices with durations (the seed's proposed future
     work), sampled with temperature from a start token and rendered to piano audio."""
@@ -119,7 +92,8 @@ class NotesLSTM:
             model, lambda first: _windows(stream, window, mcfg["batch"], mcfg["seed"],
                                           mcfg["log_every"], first),
             self.name, mcfg, state_dir, ("loss",), weights_snapshot(model, "weights.npz"))
-        write_checkpoint(model, ckpt_dir, state_dir, mcfg, "weights.npz")
+        kept = {**mcfg, "pitch_range": pitch_range(stream)}  # the decoding rules' range
+        write_checkpoint(model, ckpt_dir, state_dir, kept, "weights.npz")
         print(f"trained on {len(stream)} tokens", file=sys.stderr)
         return {"steps": reached, "resumed_from": start, "backend": keras.backend.backend(),
                 "fit_s": time.perf_counter() - began, "compile_s": compile_s, "parameters": {
@@ -136,7 +110,8 @@ class NotesLSTM:
     def sample(self, ckpt_dir, n, seed, cfg) -> np.ndarray:
         net, mcfg = self._net(ckpt_dir)
         length = read_json(Path(ckpt_dir) / "model.json")["clip_length"]
-        seqs = sample_tokens(net, n, length / 16000 + 0.5, seed, mcfg["temperature"])
+        seqs = sample_tokens(net, n, length / 16000 + 0.5, seed, mcfg["temperature"],
+                             rules_of(mcfg))
         seconds = length / 16000
         self.notes = [[[s, min(s + d, seconds), p] for s, p, d in tokens.detokenize(q)
                        if s < seconds] for q in seqs]
@@ -144,8 +119,16 @@ class NotesLSTM:
 
     def long_form(self, ckpt_dir, n, seed, seconds: float) -> np.ndarray:
         net, mcfg = self._net(ckpt_dir)
-        seqs = sample_tokens(net, n, seconds, seed, mcfg["temperature"])
+        seqs = sample_tokens(net, n, seconds, seed, mcfg["temperature"], rules_of(mcfg))
         return np.stack([tokens.render(s, seconds) for s in seqs])
+
+
+def rules_of(mcfg: dict) -> Rules | None:
+    """The decoding rules a checkpoint's settings ask for (``rules``; the training notes' pitch
+    range where the checkpoint kept it), or None to sample freely."""
+    if not mcfg.get("rules", False):
+        return None
+    return Rules(pitch_range=tuple(mcfg.get("pitch_range", Rules.pitch_range)))
 
 
 def _windows(stream, window, batch, seed, steps_per_epoch, first_epoch):
