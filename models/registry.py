@@ -11,8 +11,8 @@ once so that planning a run never imports a network. Its fields, and who reads t
                ``snapshot_metrics``; the model pages read the class's docstring)
   ``about``    one line on what it is and why it is in the study (README, config comments)
   ``role``     "model" (ranked); a baseline's bar: "ceiling" (held-out Bach), "memorisation",
-               "wrong notes" (Bach's rhythm, random pitches: the bar for harmony), "floor";
-               or "diagnostic" (shown on every page, never ranked nor counted as
+               "wrong notes" (Bach's rhythm, random pitches: the bar for harmony), "counting"
+               (n-gram counts: the bar for a note model), "floor"; or "diagnostic" (shown on every page, never ranked nor counted as
                learned): the report's statuses, rankings and colours (models/report/table.py)
   ``family``   the side it answers for in "GANs vs LSTMs" ("GAN", "LSTM"; "RNN" is the LSTM's
                control): the report's pairings (``pairings``), the home page's family
@@ -72,7 +72,7 @@ from models import audio
 from models.io import atomic_dir, read_json, write_json
 from models.train import distribute, snapshots
 
-BARS = ("ceiling", "memorisation", "wrong notes", "floor")  # baselines' roles: the scale
+BARS = ("ceiling", "memorisation", "wrong notes", "counting", "floor")  # baselines' roles
 LEVELS = ("audio", "notes")
 COMPARED = ("LSTM", "GAN")  # the study's question: these two families, set against each other
 
@@ -144,6 +144,9 @@ MODELS = {
                         "the scores (every voice, durations), rendered", **LSTM, level="notes",
                         notes=True, long=True, needs=("note_tokens",),
                         paper="Classical-Piano-Composer (Skuli 2017)"),
+    "ngram": Model("models.seq.ngram:NGram", "counts of note-token n-grams with back-off, "
+                   "sampled like the note LSTM", "counting", level="notes", notes=True,
+                   long=True, needs=("note_tokens",)),
     "notes_gan": Model("models.gan.notes_gan:NotesGAN", "a GAN over piano rolls of "
                        "the scores' 4/4 bars, rendered", **GAN, level="notes", notes=True,
                        needs=("piano_rolls",),

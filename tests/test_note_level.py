@@ -83,3 +83,15 @@ def test_section_table_renders_as_a_table():
     html = markdown.markdown("\n".join(lines), extensions=["tables"])
     assert html.count("<tr>") == 6  # header, two models, three baselines
     assert "|" not in html.split("<table>")[1].split("</table>")[0]
+
+
+def test_neural_note_models_face_the_counting_baseline():
+    def harm(v):
+        return {"harmony_notes": v, "harmony_notes_low": v - 0.05, "harmony_notes_high": v + 0.05}
+
+    rows = {"notes_lstm": harm(0.4), "notes_gan": harm(0.8), "ngram": harm(0.6)}
+    text = section.verdict_sentences(rows, {})
+    assert "notes_lstm is worse than n-gram counts (ngram) on harmony on notes: 0.400" in \
+        " ".join(text)
+    assert any(s.startswith("notes_gan is better than n-gram counts") for s in text)
+    assert not any(s.startswith("ngram is") and "n-gram counts" in s for s in text)

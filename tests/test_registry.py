@@ -154,7 +154,7 @@ def test_a_toy_model_joins_everything_from_its_registry_line(tmp_path, data_dir,
     assert resolve({"preset": "smoke"})["models"][-1] == "toy_triads"
     assert "toy_triads" not in resolve({"preset": "smoke", "models": {"exclude": ["toy_triads"]}}
                                        )["models"]
-    assert registry.select(notes=True) == ["notes_lstm", "notes_gan", "toy_triads"]
+    assert registry.select(notes=True)[-1] == "toy_triads"
     assert "toy_triads" not in registry.select(steps=True)  # no curves, no lease slot
     assert registry.pairings(registry.MODELS, "notes") == [("notes_lstm", "notes_gan"),
                                                            ("toy_triads", "notes_gan")]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from models.registry import MODELS, family, pairings
+from models.registry import MODELS, family, pairings, ranked, select
 # (key in the row, what it is called, better: "high" or "low", digits)
 MEASURES = (("harmony_notes", "harmony on the notes themselves", "high", 3),
             ("harmony", "harmony of the transcribed audio", "high", 3),
@@ -60,6 +60,11 @@ def note_models(names) -> list[str]:
     return [m for m in MODELS if m in names and MODELS[m].level == "notes"]
 
 
+def counters(models) -> list[str]:
+    """The counting baselines among the note-level ``models``: the bar a neural one must beat."""
+    return select(models, role="counting")
+
+
 def _cell(row: dict, key: str, digits: int) -> str:
     if f"{key}_low" not in row or not math.isfinite(row.get(key, math.nan)):
         return "—"
@@ -74,7 +79,7 @@ def _budget(meta: dict | None) -> str:
     return f"{meta['steps']:,} steps, {meta['train_s']:.0f} s{total}"
 
 
-LABELS = {"real_heldout": "held-out Bach (ceiling)",
+LABELS = {"real_heldout": "held-out Bach (ceiling)", "ngram": "n-gram counts (ngram)",
           "random_pitch": "random pitches, the corpus's rhythm",
           "noise": "noise (floor)"}
 
@@ -148,23 +153,27 @@ def pair_sentences(rows: dict, budgets: dict, a: str, b: str) -> list[str]:
 
 def verdict_sentences(rows: dict, budgets: dict) -> list[str]:
     """Each LSTM against each GAN of the note level (the registry's families), measure by
-    measure, then every note-level model against the baselines."""
+    measure, then every note-level model against the baselines, and every neural one against
+    the counting baseline (n-gram counts of the same tokens)."""
     models = note_models(rows)
     out = [s for a, b in pairings(models, "notes") for s in pair_sentences(rows, budgets, a, b)]
+    on_notes = (("harmony_notes", "harmony on notes", "high", 3),
+                ("harmony", "harmony (transcribed)", "high", 3))
     for name in models:
         row = rows[name]
-        for base, key, label, better, digits in (
-                ("random_pitch", "harmony_notes", "harmony on notes", "high", 3),
-                ("random_pitch", "harmony", "harmony (transcribed)", "high", 3),
-                ("random_pitch", "musicality", "musicality (transcribed)", "high", 3),
-                ("random_pitch", "musicality_notes", "musicality on notes", "high", 3),
-                ("noise", "fd", "audio realism", "low", 1)):
+        against = [("random_pitch", *m) for m in on_notes] + [
+            ("random_pitch", "musicality", "musicality (transcribed)", "high", 3),
+            ("random_pitch", "musicality_notes", "musicality on notes", "high", 3),
+            ("noise", "fd", "audio realism", "low", 1)]
+        if ranked(name):
+            against += [(m, *c) for m in counters(models) for c in on_notes]
+        for base, key, label, better, digits in against:
             ref = rows.get(base, {})
             if f"{key}_low" not in ref or f"{key}_low" not in row:
                 continue
             side = closer(row, ref, key, better)
             word = {1: "better than", 0: "not distinguishable from", -1: "worse than"}[side]
-            out.append(f"{name} is {word} {LABELS[base]} on {label}: "
+            out.append(f"{name} is {word} {LABELS.get(base, base)} on {label}: "
                        f"{interval(row, key, digits)} against {interval(ref, key, digits)}.")
     for name in models:
         row = rows[name]
