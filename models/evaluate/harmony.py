@@ -42,7 +42,7 @@ import numpy as np
 
 FRAME_S = 0.0625                     # s: a 32nd note at 120 quarters a minute
 DISSONANT = (1, 2, 6, 10, 11)        # interval classes
-MIN_BANDWIDTH = 0.02
+MIN_BANDWIDTH = 0.02                 # feature units (shares, correlations): "the same"
 MIN_CHORD = 3                        # pitch classes that make a chord (a dyad fits too easily)
 FEATURES = ("dissonance", "chord_fit", "key_fit", "scale_fit", "texture")
 LABELS = {"dissonance": "dissonance rate ↓", "chord_fit": "chord-template rate ↑",

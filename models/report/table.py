@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from models.evaluate import harmony
 from models.evaluate.suite import same_windows
 from models.io import atomic_path, read_json, write_text
 from models.registry import MODELS, ranked
@@ -83,9 +84,8 @@ MGEVAL = tuple(Column(f"mg_{k}_oa", label, "high", digits=2) for k, label in (
     ("pc_hist", "pitch classes"), ("pc_transition", "pc transitions"),
     ("pitch_range", "pitch range"), ("interval_hist", "intervals"), ("ioi_hist", "onset gaps"),
     ("note_count", "note count"), ("note_length_hist", "note lengths")))
-HARMONY_FEATURES = tuple(Column(f"harmony_{k}", label, "ref", True, 3) for k, label in (
-    ("dissonance", "dissonance rate"), ("chord_fit", "chord-template rate"),
-    ("key_fit", "key fit"), ("scale_fit", "scale consistency")))
+HARMONY_FEATURES = tuple(Column(f"harmony_{k}", harmony.LABELS[k].rstrip(" ↓↑"), "ref", True, 3)
+                         for k in harmony.FEATURES)
 GROUPS = {"Headline: audio realism, musicality and harmony": HEADLINE,
           "Harmony per feature (transcribed notes; mean over windows, 95% interval)":
               HARMONY_FEATURES,
