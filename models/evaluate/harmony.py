@@ -11,19 +11,22 @@ symbolic view), sampled on frames of ``FRAME_S`` (a 32nd at the corpus's tempo):
 - ``chord_fit``: among frames with a chord (three or more pitch classes sounding: almost any
   two fit some triad), the share whose pitch-class set lies within a major or minor triad or
   a dominant seventh;
-- ``texture``: among frames where anything sounds, the share with a chord. Bach's rhythm with
-  random pitches keeps it, so it does not hear wrong notes; it hears what the other four
-  cannot: a few in-key notes at a time, such as noise whose spectrum carries the corpus's
-  commonest pitches, transcribed as a thin drone that is consonant, in key and in scale;
 - ``key_fit``: the best Pearson correlation of the duration-weighted pitch-class profile with
   the 24 Krumhansl-Kessler key profiles (Krumhansl-Schmuckler key finding); 0 for a profile
   that is the same for all twelve pitch classes;
-- ``scale_fit``: muspy's scale consistency, the largest share of notes inside one major scale.
+- ``scale_fit``: muspy's scale consistency, the largest share of notes inside one major scale;
+- ``texture``: among frames where anything sounds, the share with a chord. Bach's rhythm with
+  random pitches keeps it, so it does not hear wrong notes; it hears what the other four
+  cannot: a few in-key notes at a time, such as noise whose spectrum carries the corpus's
+  commonest pitches, transcribed as a thin drone that is consonant, in key and in scale.
 
 A window where fewer than two notes ever sound together has no ``dissonance`` (NaN: *no
-harmony*), one without a chord has no ``chord_fit``, and one without notes has none of the five. Such windows are counted
-(``harmony_sparse``: the share of windows without harmony) and never dropped: the score treats
-"no harmony" as a value of its own, which Bach's windows almost never take.
+harmony*), one without a chord has no ``chord_fit``, one with fewer than three pitch classes no
+``key_fit`` or ``scale_fit`` (a tone or two fit some key and some scale perfectly: a transcribed
+hum of one repeated pitch would score as Bach's scale), and one without notes none of the five.
+Such windows are counted (``harmony_sparse``: the share of windows without harmony, two notes
+never together) and never dropped: the score treats "no harmony" as a value of its own, which
+Bach's windows almost never take.
 
 The headline ``harmony`` is on musicality's scale: per feature, the overlap area (0 to 1) of the
 distribution of the set's window values with held-out Bach's, where the defined values are a
@@ -107,6 +110,8 @@ def window_features(notes, seconds: float) -> dict[str, float]:
     held = np.clip(notes[:, 1], 0, seconds) - np.clip(notes[:, 0], 0, seconds)
     classes = np.round(notes[:, 2]).astype(int) % 12
     counts = np.bincount(classes, minlength=12)
+    if np.count_nonzero(counts) < MIN_CHORD:  # one or two pitch classes fit a key and a scale
+        return out
     profile = np.bincount(classes, weights=np.maximum(held, 0), minlength=12)
     profile = profile if profile.sum() > 0 else counts.astype(float)  # held for no time: counts
     # every pitch class equally (a chromatic run) fits no key: 0
