@@ -167,7 +167,7 @@ def test_the_page_says_whether_harmony_hears_wrong_notes_and_where_the_floors_la
 
     heard = [rung(i, h) for i, h in enumerate((0.95, 0.7, 0.5, 0.4, 0.3))]
     w = validity.wrong_notes(heard)
-    assert w["rho"] == 1.0 and w["half_widths"] == pytest.approx(0.65 / 0.03)
+    assert w["rho"] == -1.0 and w["half_widths"] == pytest.approx(0.65 / 0.03)
     text = " ".join(validity.wrong_notes_lines({"random_pitch": {"rows": heard}}))
     assert "harmony hears wrong notes" in text and "100% 0.300 [0.270, 0.330]" in text
     blurred = [rung(i, h, 0.1) for i, h in enumerate((0.95, 0.9, 0.85, 0.8, 0.75))]

@@ -127,13 +127,13 @@ def headline_lines(table: dict, names: list[str]) -> list[str]:
 
 
 def wrong_notes(rows: list[dict]) -> dict:
-    """How harmony hears the random-pitch rungs: rho against the share of re-pitched notes,
-    and how far the all-random rung lies below the clean one, in half-widths of the wider of
-    their two 95% intervals."""
+    """How harmony hears the random-pitch rungs: Spearman's rho between the share of
+    re-pitched notes and harmony itself (-1: lower at every step), and how far the all-random
+    rung lies below the clean one, in half-widths of the wider of their two 95% intervals."""
     clean, worst = rows[0], rows[-1]
     half = max((r["harmony_high"] - r["harmony_low"]) / 2 for r in (clean, worst))
     gap = clean["harmony"] - worst["harmony"]
-    return {"rho": rho(rows, HARMONY), "gap": gap,
+    return {"rho": -rho(rows, HARMONY), "gap": gap,  # rho() reads the score, -harmony
             "half_widths": gap / half if half > 0 else math.inf}
 
 
@@ -145,7 +145,7 @@ def wrong_notes_lines(panel: dict, table: list[dict] = ()) -> list[str]:
     if not rows or not all(math.isfinite(r.get("harmony", math.nan)) for r in rows):
         return []
     w = wrong_notes(rows)
-    ok = w["rho"] >= TRACKS and w["half_widths"] >= APART
+    ok = w["rho"] <= -TRACKS and w["half_widths"] >= APART
     shares = ", ".join(f"{0 if r['strength'] is None else r['strength']:.0%} "
                        f"{r['harmony']:.3f} [{r['harmony_low']:.3f}, {r['harmony_high']:.3f}]"
                        for r in rows)
@@ -158,10 +158,10 @@ def wrong_notes_lines(panel: dict, table: list[dict] = ()) -> list[str]:
     return ["## Does harmony hear wrong notes?", "",
             "The random-pitch rungs keep the held-out scores' rhythm and move a growing share of "
             f"their notes to random pitches. Harmony by share re-pitched: {shares}. Spearman's "
-            f"rho between the share and harmony's score is {w['rho']:+.2f}, and all-random "
+            f"rho between the share and harmony is {w['rho']:+.2f}, and all-random "
             f"pitches lie {w['half_widths']:.1f} half-widths (of the wider 95% interval) below "
             f"the clean clips: harmony {'hears' if ok else 'does NOT clearly hear'} wrong notes "
-            f"(the bar: rho ≥ {TRACKS} and {APART:g} half-widths).{floor}", ""]
+            f"(the bar: rho ≤ -{TRACKS} and {APART:g} half-widths).{floor}", ""]
 
 
 def floor_lines(rows: list[dict]) -> list[str]:
