@@ -111,12 +111,14 @@ def resolve(config: dict, preset_dir: Path = PRESET_DIR) -> dict:
 def select_models(choice, source: str) -> list[str]:
     """The run's model names from config key ``models``: ``all`` (every registered model that
     ``source`` can feed, in the registry's order), a list of names (in its order), or
-    ``{exclude: [names]}``. An unknown name, or a note-level model without scores, is a
-    ConfigError."""
+    ``{exclude: [names]}``. An unknown name, or a model that needs the scores of a corpus that
+    has none, is a ConfigError."""
     from models.registry import MODELS  # late: the registry must not be needed to read YAML
 
-    names = choice if isinstance(choice, list) else choice.get("exclude", []) \
-        if isinstance(choice, dict) else []
+    if isinstance(choice, list):
+        names = choice
+    else:  # "all" (the schema allows nothing else) or {exclude: [...]}
+        names = choice.get("exclude", []) if isinstance(choice, dict) else []
     unknown = [m for m in names if m not in MODELS]
     if unknown:
         raise ConfigError(f"config key models: unknown model '{unknown[0]}' "

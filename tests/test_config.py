@@ -42,6 +42,10 @@ def test_every_preset_validates(preset):
     ({"clips": {"length": "long"}}, "config key clips.length: 'long' is not of type 'integer'"),
     ({"data": {"source": "cd"}}, "config key data.source"),
     ({"models": ["wavenet"]}, "unknown model 'wavenet'"),
+    ({"models": {"exclude": ["wavenet"]}}, "unknown model 'wavenet'"),
+    ({"models": "some"}, "config key models"),
+    ({"models": ["noise", "notes_gan"], "data": {"source": "folder", "folder": "/tmp"}},
+     "'notes_gan' needs the corpus's scores, so it needs data.source bach_render"),
     ({"preset": "huge"}, "config key preset: no preset file"),
     ({"data": {"split": {"train": 0.5}}}, "data.split: shares must add up to 1"),
     ({"data": {"source": "folder"}}, "data.folder"),
@@ -60,3 +64,16 @@ def test_snakemake_reports_a_wrong_key_in_one_line():
     lines = [line for line in proc.stderr.splitlines() if "colour" in line]
     assert len(lines) == 1
     assert lines[0].startswith("bachgen: unknown config key 'colour' (allowed: clips, compute, data, ")
+
+
+def test_models_are_selected_by_name_from_the_registry():
+    from models.registry import MODELS, select
+
+    assert resolve({"preset": "smoke"})["models"] == list(MODELS)       # all: the registry
+    assert resolve({"preset": "smoke", "models": {"exclude": ["gansynth", "noise"]}}
+                   )["models"] == [m for m in MODELS if m not in ("gansynth", "noise")]
+    assert resolve({"preset": "smoke", "models": ["noise", "wavegan"]})["models"] == \
+        ["noise", "wavegan"]
+    folder = resolve({"preset": "smoke", "data": {"source": "folder", "folder": "/tmp"}})
+    assert folder["models"] == [m for m in MODELS if m not in select(needs_scores=True)]
+    assert "notes_gan" not in folder["models"] and "random_pitch" not in folder["models"]
