@@ -118,7 +118,7 @@ def versus(row: dict, base: dict, col: Column) -> str:
 def status(row: dict, noise: dict | None) -> tuple[str, str]:
     """(code, words) of a model from its headline intervals against the noise floor: learned
     (better than noise on a headline number), noise (not distinguishable from it), worse
-    (worse than noise on both), copying (the copying test flags it), or baseline."""
+    (worse than noise on every headline number both were measured on), copying (the copying test flags it), or baseline."""
     if not ranked(row["model"]):
         return "baseline", ("diagnostic: fed real audio" if MODELS[row["model"]].role ==
                             "diagnostic" else "baseline")
