@@ -96,6 +96,16 @@ def train_process(code: str, backend: str, wait: bool = True):
     return json.loads(out.strip().splitlines()[-1])
 
 
+def check_env(backend: str) -> dict:
+    """The environment of a training check in its own process: ``backend``, and TensorFlow's
+    thread pools at one thread, so that a seeded run repeats exactly. With TensorFlow's default
+    pools the order of a reduction varies from run to run; over ten WGAN-GP steps SpecGAN's
+    seeded critic losses went from 6.82 to -0.02 or to 0.05 at step 2 and one trajectory failed
+    CI (2026-12-03), while two one-thread runs gave the same ten losses to every digit."""
+    return {**os.environ, "KERAS_BACKEND": backend, "TF_NUM_INTRAOP_THREADS": "1",
+            "TF_NUM_INTEROP_THREADS": "1"}
+
+
 def kill_after_checkpoint(proc, state_dir, least: int) -> int:
     """SIGKILL a training process once its saved state holds step ``least`` or later; the step
     the state holds after the kill."""

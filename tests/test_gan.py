@@ -1,14 +1,13 @@
 """WaveGAN and SpecGAN: exact sizes, the trainer on every backend, the penalty, resume after a
 kill, and SpecGAN's features inverting back to audio."""
 import json
-import os
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from conftest import ROOT, kill_after_checkpoint, make_data_dir, train_process
+from conftest import ROOT, check_env, kill_after_checkpoint, make_data_dir, train_process
 from gan_check import critic_learned
 
 KERNEL_1D, KERNEL_2D = 25, 5 * 5
@@ -155,8 +154,7 @@ def test_phase_shuffle_by_slices_equals_indexing_for_fixed_shifts():
 @pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
 def test_training_lowers_critic_loss_and_penalty_matches_finite_differences(backend):
     proc = subprocess.run([sys.executable, str(ROOT / "tests" / "gan_check.py")],
-                          env={**os.environ, "KERAS_BACKEND": backend}, capture_output=True,
-                          text=True, timeout=600)
+                          env=check_env(backend), capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["backend"] == backend

@@ -4,14 +4,13 @@ killed run resumes to the weights of an uninterrupted one, samples and long-form
 their lengths and join at bar lines, and the note-level measure and section say what the
 numbers say."""
 import json
-import os
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from conftest import ROOT, kill_after_checkpoint, train_process
+from conftest import ROOT, check_env, kill_after_checkpoint, train_process
 from gan_check import critic_learned
 from models.data import rolls
 
@@ -83,7 +82,7 @@ def test_training_windows_start_at_bar_lines(roll_dir):
 @pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
 def test_trains_on_every_backend_and_critic_loss_falls_on_a_fixed_batch(roll_dir, backend):
     proc = subprocess.run([sys.executable, str(ROOT / "tests" / "notes_gan_check.py"),
-                           str(roll_dir)], env={**os.environ, "KERAS_BACKEND": backend},
+                           str(roll_dir)], env=check_env(backend),
                           capture_output=True, text=True, timeout=600, cwd=ROOT / "tests")
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
