@@ -105,7 +105,42 @@ def resolve(config: dict, preset_dir: Path = PRESET_DIR) -> dict:
     merged = deep_merge(deep_merge(schema_defaults(schema), overlay), config)
     validate(merged, schema)
     merged["models"] = select_models(merged["models"], merged["data"]["source"])
-    return merged
+    return add_seeds(merged)
+
+
+def add_seeds(config: dict) -> dict:
+    """Each extra seed of config key ``seeds`` as a run of its own (``models.registry.run_name``,
+    after its model in ``models``) with the model's section at that seed, so that every seed is
+    a target: trained, generated and measured alone. A seed of a model the run does not select,
+    or of one that does not train with steps, is a ConfigError."""
+    from models.registry import run_name, spec
+
+    runs = []
+    for model in config["models"]:
+        runs.append(model)
+        for seed in config["seeds"].get(model, []):
+            if seed == config[model]["seed"]:
+                raise ConfigError(f"config key seeds.{model}: seed {seed} is the model's own "
+                                  f"({model}.seed); list only the extra ones")
+            config[run_name(model, seed)] = {**config[model], "seed": seed}
+            runs.append(run_name(model, seed))
+    for model in config["seeds"]:
+        if model not in config["models"] or not spec(model).steps:
+            raise ConfigError(f"config key seeds.{model}: not a model of this run that trains "
+                              f"with steps (the run's: {', '.join(config['models'])})")
+    config["models"] = runs
+    return config
+
+
+def run_config(config: dict, run: str, keys=("sample_rate", "clips")) -> dict:
+    """What a run's train and generate steps see: the shared ``keys`` and its section, under its
+    model's name (a seed's run reads the section of ``run``, at its seed, as its model's)."""
+    from models.registry import base
+
+    cfg = {k: config[k] for k in keys if k in config}
+    if run in config:  # a model without settings (most baselines) has no section
+        cfg[base(run)] = config[run]
+    return cfg
 
 
 def select_models(choice, source: str) -> list[str]:
@@ -119,7 +154,7 @@ def select_models(choice, source: str) -> list[str]:
         names = choice
     else:  # "all" (the schema allows nothing else) or {exclude: [...]}
         names = choice.get("exclude", []) if isinstance(choice, dict) else []
-    unknown = [m for m in names if m not in MODELS]
+    unknown = [m for m in names if m not in MODELS]  # names, not runs: seeds come from `seeds`
     if unknown:
         raise ConfigError(f"config key models: unknown model '{unknown[0]}' "
                           f"(registered: {', '.join(MODELS)})")

@@ -154,11 +154,33 @@ MODELS = {
 }
 
 
+SEED_MARK = "-seed"  # a run of a model trained with another seed: notes_lstm-seed1
+
+
+def run_name(model: str, seed: int | None = None) -> str:
+    """The name of ``model`` trained with an extra ``seed`` (config key ``seeds``); its run is a
+    model of the workflow like any other (train, generate, metrics, curves of its own), read
+    from the registry as ``model``. None: the model's own run, with its section's seed."""
+    return model if seed is None else f"{model}{SEED_MARK}{seed}"
+
+
+def base(name: str) -> str:
+    """The registered model a run name stands for: ``notes_lstm-seed1`` -> ``notes_lstm``."""
+    head, mark, seed = name.rpartition(SEED_MARK)
+    return head if mark and seed.isdigit() and head in MODELS else name
+
+
+def runs_of(models, model: str) -> list[str]:
+    """The runs among ``models`` of one registered model: its own and its extra seeds'."""
+    return [m for m in models if base(m) == model]
+
+
 def spec(name: str) -> Model:
-    """The declaration of a registered model; an unknown name is a one-line KeyError."""
-    if name not in MODELS:
+    """The declaration of a registered model (or of a run of one, ``run_name``); an unknown
+    name is a one-line KeyError."""
+    if base(name) not in MODELS:
         raise KeyError(f"unknown model '{name}' (registered: {', '.join(MODELS)})")
-    return MODELS[name]
+    return MODELS[base(name)]
 
 
 def select(models=None, **where) -> list[str]:
@@ -171,27 +193,29 @@ def select(models=None, **where) -> list[str]:
 
 def family(name: str) -> str | None:
     """The family a name answers for; None for a baseline or a row that is not a model."""
-    return MODELS[name].family if name in MODELS else None
+    return MODELS[base(name)].family if base(name) in MODELS else None
 
 
 def ranked(name: str) -> bool:
     """False for baselines and diagnostics (shown, never ranked); a row the registry does not
     know is ranked."""
-    return MODELS[name].ranked if name in MODELS else True
+    return MODELS[base(name)].ranked if base(name) in MODELS else True
 
 
 def token(name: str) -> bool:
     """Whether a name has a token budget (False for a row that is not a model)."""
-    return name in MODELS and MODELS[name].token
+    return base(name) in MODELS and MODELS[base(name)].token
 
 
 def pairings(models, level: str | None = None) -> list[tuple[str, str]]:
     """(LSTM, GAN) pairs the report sets against each other: at each level, every ranked model
     of the one family with every one of the other, token budgets left out; a third model of a
-    family joins by its family."""
+    family joins by its family. A model's extra seeds are not paired (the seeds' answer sets
+    them against each other: models/report/seeds.py)."""
     out = []
+    own = [m for m in models if base(m) == m]
     for lvl in (level,) if level else LEVELS:
-        sides = [select(models, level=lvl, family=f, ranked=True, token=False) for f in COMPARED]
+        sides = [select(own, level=lvl, family=f, ranked=True, token=False) for f in COMPARED]
         out += [(a, b) for a in sides[0] for b in sides[1]]
     return out
 
@@ -215,7 +239,7 @@ def train(name: str, data_dir, ckpt_dir, cfg: dict, state_dir=None) -> dict:
     start = time.perf_counter()
     # compute.data_parallel: a neural model splits each batch over the local accelerators
     parallel = spec(name).steps and cfg.get("compute", {}).get("data_parallel", False)
-    devices = distribute.setup(parallel, cfg.get(name, {}).get("batch"))
+    devices = distribute.setup(parallel, cfg.get(base(name), {}).get("batch"))
     with atomic_dir(ckpt_dir) as tmp:
         info = model.fit(Path(data_dir), tmp, cfg, state_dir) or {}
         meta = {"model": name, "clip_length": cfg["clips"]["length"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from models.registry import MODELS, ranked, select, token
+from models.registry import MODELS, base, ranked, select, spec, token
 from models.report.learning import duration
 from models.report.table import (DISTRIBUTION, GROUPS, HEADLINE, all_tables, best, learned,
                                  markdown_table, statuses, tied_best)
@@ -246,8 +246,8 @@ def comparison_page(rows: list[dict], preset: str, header: str,
              "in its column and on the [method](method.md#metrics) page. Bold: the best "
              "model that learned in the column, and every model that learned whose interval "
              "cannot be told from its (baselines are the scale: "
-             + "; ".join(f"{m} {MODELS[m].role}" for m in select([r["model"] for r in rows
-                                                                   if r["model"] in MODELS],
+             + "; ".join(f"{m} {spec(m).role}" for m in select([r["model"] for r in rows
+                                                                 if base(r["model"]) in MODELS],
                                                                   baseline=True))
              + "; a diagnostic such as lstm_seed_teacher, fed real audio, is shown but not "
              "ranked). The copying test is a verdict, not a score: it is never bolded.", "",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from models.registry import MODELS, family, pairings, ranked, select
+from models.registry import MODELS, base, family, pairings, ranked, select, spec
 # (key in the row, what it is called, better: "high" or "low", digits)
 MEASURES = (("harmony_notes", "harmony on the notes themselves", "high", 3),
             ("harmony", "harmony of the transcribed audio", "high", 3),
@@ -56,8 +56,10 @@ def rows_of(table: list[dict], note_level: dict, random_pitch: dict | None) -> d
 
 def note_models(names) -> list[str]:
     """The note-level models among ``names`` (rows of the note-level measure), the registry's
-    order."""
-    return [m for m in MODELS if m in names and MODELS[m].level == "notes"]
+    order (a model's seeds after it)."""
+    order = list(MODELS)
+    return sorted((m for m in names if base(m) in MODELS and spec(m).level == "notes"),
+                  key=lambda m: (order.index(base(m)), m))
 
 
 def counters(models) -> list[str]:
@@ -190,7 +192,7 @@ def note_level_lines(table: list[dict], note_level: dict | None, budgets: dict,
     if not note_level:
         return []
     rows = rows_of(table, note_level, random_pitch)
-    models = "; ".join(f"{m} ({family(m) or 'no family'}): {MODELS[m].about}"
+    models = "; ".join(f"{m} ({family(m) or 'no family'}): {spec(m).about}"
                        for m in note_models(rows))
     return (["", "## Note level: GAN vs LSTM", "",
              f"The note-level models learn from the same training scores ({models}). Each is "

@@ -18,7 +18,7 @@ from models.config import ROOT
 from models.data import clips as clipdata
 from models.io import atomic_dir, read_json, write_json
 from models.registry import get as get_model
-from models.registry import MODELS, load_samples
+from models.registry import load_samples, spec
 from models.registry import ranked as is_ranked
 from models.report import differences
 from models.report.benchmark import benchmark_page, read_benchmark
@@ -268,7 +268,7 @@ def listening_entries(table: list[dict], models: list[str], samples: list, budge
     ranked = [m for m, _ in ranking(table)]
     real = ("real_heldout", "train_copy")
     rest = sorted((m for m in models if m not in ranked and m not in real),
-                  key=lambda m: (not is_ranked(m), MODELS[m].role == "floor", m))
+                  key=lambda m: (not is_ranked(m), spec(m).role == "floor", m))
     where = dict(zip(models, samples))
     out = []
     for m in ranked + rest:

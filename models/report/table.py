@@ -21,7 +21,7 @@ from pathlib import Path
 from models.evaluate import harmony
 from models.evaluate.suite import same_windows
 from models.io import atomic_path, read_json, write_text
-from models.registry import MODELS, ranked
+from models.registry import ranked, spec
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def status(row: dict, noise: dict | None) -> tuple[str, str]:
     (better than noise on a headline number), noise (not distinguishable from it), worse
     (worse than noise on every headline number both were measured on), copying (the copying test flags it), or baseline."""
     if not ranked(row["model"]):
-        return "baseline", ("diagnostic: fed real audio" if MODELS[row["model"]].role ==
+        return "baseline", ("diagnostic: fed real audio" if spec(row["model"]).role ==
                             "diagnostic" else "baseline")
     if row.get("verdict") == "copying":
         return "copying", "copying the training data"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 sys.path.insert(0, workflow.basedir)  # the project's `models` package; scripts use step.start
 
-from models.config import ConfigError, resolve
+from models.config import ConfigError, resolve, run_config
 from models.registry import select, spec
 
 try:
@@ -51,10 +51,10 @@ def train_priority(wildcards):
 
 
 def model_config(wildcards):
-    """The config a model's train and generate steps see: shared sizes plus its own section,
-    so that changing a plot or page setting never retrains anything."""
-    keys = ("sample_rate", "clips", wildcards.model)
-    cfg = {k: config[k] for k in keys if k in config}
+    """The config a model's train and generate steps see: shared sizes plus its own section (a
+    seed's run: its model's section at that seed), so that changing a plot or page setting
+    never retrains anything."""
+    cfg = run_config(config, wildcards.model)
     if config["compute"]["data_parallel"] and spec(wildcards.model).steps:
         cfg["compute"] = {"data_parallel": True}  # only then: runs without it keep their params
     return cfg
