@@ -111,10 +111,20 @@ def resolve(config: dict, preset_dir: Path = PRESET_DIR) -> dict:
 def add_seeds(config: dict) -> dict:
     """Each extra seed of config key ``seeds`` as a run of its own (``models.registry.run_name``,
     after its model in ``models``) with the model's section at that seed, so that every seed is
-    a target: trained, generated and measured alone. A seed of a model the run does not select,
-    or of one that does not train with steps, is a ConfigError."""
-    from models.registry import run_name, spec
+    a target: trained, generated and measured alone; seeds of a model the run does not select
+    are not run. A seed of a model that does not train with steps, or an unknown model, is a
+    ConfigError."""
+    from models.registry import MODELS, run_name, spec
 
+    unknown = [m for m in config["seeds"] if m not in MODELS]
+    if unknown:
+        raise ConfigError(f"config key seeds: unknown model '{unknown[0]}' "
+                          f"(registered: {', '.join(MODELS)})")
+
+    for model in config["seeds"]:
+        if not spec(model).steps:  # (a model the run does not select: its seeds are not run)
+            raise ConfigError(f"config key seeds.{model}: {model} does not train with steps, "
+                              f"so it has no seed to vary")
     runs = []
     for model in config["models"]:
         runs.append(model)
@@ -124,10 +134,6 @@ def add_seeds(config: dict) -> dict:
                                   f"({model}.seed); list only the extra ones")
             config[run_name(model, seed)] = {**config[model], "seed": seed}
             runs.append(run_name(model, seed))
-    for model in config["seeds"]:
-        if model not in config["models"] or not spec(model).steps:
-            raise ConfigError(f"config key seeds.{model}: not a model of this run that trains "
-                              f"with steps (the run's: {', '.join(config['models'])})")
     config["models"] = runs
     return config
 

@@ -9,7 +9,8 @@ import soundfile as sf
 import yaml
 
 from conftest import ROOT, run_snakemake
-from models.registry import MODELS, select
+from models.config import resolve
+from models.registry import MODELS, base, select, spec
 
 # What the smoke build must hold, read from the registry: every model (its source renders the
 # scores, so the note-level ones too), the GANs (curves, latent interpolations), the models
@@ -19,6 +20,8 @@ LONG = select(long=True)
 NOTES = select(notes=True)
 STEPPED = select(steps=True)                # training curves, a benchmark row
 LEARNERS = select(steps=True, ranked=True)  # snapshots: quality against compute
+RUNS = resolve({"preset": "smoke"})["models"]  # the models and the note models' extra seeds
+SEEDS = [m for m in RUNS if base(m) != m]
 
 
 def test_smoke_build_is_complete(smoke_build):
@@ -27,7 +30,7 @@ def test_smoke_build_is_complete(smoke_build):
     work, _ = smoke_build
     out = work / "results" / "smoke"
     assert (out / "site" / "index.html").is_file()
-    for model in MODELS:
+    for model in RUNS:
         assert (out / "site" / "models" / model / "index.html").is_file()
         assert (out / "plots" / model / "waveplot.png").stat().st_size > 10_000
         assert len(list((out / "samples" / model).glob("clip_*.wav"))) == 16
@@ -195,26 +198,34 @@ def test_a_published_run_joins_the_site_without_retraining(smoke_build, tmp_path
 
     work = tmp_path / "bachgen"
     shutil.copytree(smoke_build[0], work, symlinks=True)
-    publish = [sys.executable, "-m", "models.report.publish", "results/smoke",
-               "published/smoke_run", "--commit", "test", "--wall-s", "150", "--command",
+    out = work / "published/smoke_run/2026-12-03"  # published/<kind>/<date>
+    publish = [sys.executable, "-m", "models.report.publish", "results/smoke", str(out),
+               "--commit", "test", "--wall-s", "150", "--command",
                "snakemake --config preset=smoke"]
     subprocess.run(publish, cwd=work, check=True, capture_output=True, text=True)
-    prov = json.loads((work / "published/smoke_run/provenance.json").read_text())
-    assert prov["commit"] == "test" and prov["wall_s"] == 150 and len(prov["models"]) == len(MODELS)
+    prov = json.loads((out / "provenance.json").read_text())
+    assert prov["commit"] == "test" and prov["wall_s"] == 150 and prov["models"] == RUNS
     assert prov["trained"]["wavegan"]["steps"] == 8 and "train" in prov["rules"]
-    assert len(list((work / "published/smoke_run/metrics/snapshots").glob("*.json"))) == \
-        len(LEARNERS)
-    assert sorted(p.name for p in (work / "published/smoke_run/curves").iterdir()) == \
-        sorted(f"{m}.csv" for m in STEPPED)
-    assert not list((work / "published/smoke_run").rglob("state.npz"))  # no checkpoints
+    assert prov["host"]["cpu"] and prov["host"]["cpus"] >= 1
+    assert len(list((out / "metrics/snapshots").glob("*.json"))) == \
+        len([m for m in RUNS if base(m) in LEARNERS])
+    assert sorted(p.name for p in (out / "curves").iterdir()) == \
+        sorted(f"{m}.csv" for m in RUNS if base(m) in STEPPED)
+    # every run that played notes: its notes and a MIDI file; excerpts of each note model's
+    # best seed
+    played = [m for m in RUNS if spec(m).notes]
+    assert sorted(p.name for p in (out / "notes").iterdir()) == \
+        sorted(f"{m}{ext}" for m in played for ext in (".json", ".mid"))
+    assert sorted(base(p.name) for p in (out / "excerpts").iterdir()) == ["notes_gan", "notes_lstm"]
+    assert not list(out.rglob("state.npz"))  # no checkpoints
     # only the site's two rules see the new run; then its pages, provenance included, are there
     dry = run_snakemake(work, "-n", "--config", "preset=smoke")
     assert sorted(set(re.findall(r"^(?:local)?rule (\w+):", dry.stdout, re.M)) - {"all"}) == \
         ["build_site", "site_pages"], dry.stdout
     run_snakemake(work, "--cores", "2", "--config", "preset=smoke")
     site = work / "results/smoke/site/runs/smoke_run"
-    assert "**2.5 min**" in (work / "results/smoke/site_src/docs/runs/smoke_run/provenance.md"
-                             ).read_text()
+    provenance = (work / "results/smoke/site_src/docs/runs/smoke_run/provenance.md").read_text()
+    assert "**2.5 min**" in provenance and "Commit: `test`" in provenance
     page = (site / "models/wavegan/index.html").read_text()
     for src in re.findall(r'<audio[^>]* src="([^"]+)"', page):
         assert (site / "models/wavegan" / src).resolve().is_file(), src
@@ -281,3 +292,34 @@ def test_quality_against_compute_has_a_curve_per_neural_model(smoke_build):
     assert "img/comparison/headline.png" in home and "img/comparison/learning.png" in home
     html = (out / "site" / "index.html").read_text()
     assert "img/comparison/headline.png" in html and "img/comparison/learning.png" in html
+
+
+def test_every_seed_is_a_target_and_the_home_page_answers_over_seeds(smoke_build):
+    """The toy cpu_hour study: smoke trains each note model at a second seed, as runs of their
+    own; the seeds differ, one rebuilds alone, and the home page opens on their answer."""
+    work, _ = smoke_build
+    out = work / "results" / "smoke"
+    assert SEEDS == ["notes_lstm-seed1", "notes_gan-seed1"]
+    for run in SEEDS:
+        meta = json.loads((out / "models" / run / "checkpoint" / "model.json").read_text())
+        assert meta["model"] == run and (out / "metrics" / f"{run}.json").is_file()
+        assert (out / "metrics" / "snapshots" / f"{run}.json").is_file()
+        own = json.loads((out / "metrics" / f"{base(run)}.json").read_text())
+        mine = json.loads((out / "metrics" / f"{run}.json").read_text())
+        assert mine["fd"] != own["fd"]  # another seed, other weights, other music
+    bench = {r["model"]: r for r in csv.DictReader(open(out / "benchmark.csv"))}
+    assert all(float(bench[r]["core_min"]) > 0 for r in SEEDS)
+    summary = json.loads((out / "site_src/docs/summary.json").read_text())
+    answer = "\n".join(summary["seeds"])
+    assert "notes_lstm (LSTM, 2 seeds) and notes_gan (GAN, 2 seeds)" in answer
+    assert "2 seeds per family: too few to call a family better" in answer
+    # the home page opens on the answer over seeds (the newest published run's, else this
+    # build's), its figure drawn where the page links it
+    home = (out / "site_src/docs/index.md").read_text()
+    figure = re.findall(r"!\[Harmony against core-minutes, every seed\]\(([^)]+)\)", home)
+    assert len(figure) == 1 and (out / "site" / figure[0]).stat().st_size > 10_000
+    assert home.index("GAN against LSTM at the note level") < home.index("**What was compared.**")
+    forced = run_snakemake(work, "-n", "-f", "results/smoke/models/notes_gan-seed1/checkpoint",
+                           "--config", "preset=smoke")
+    assert re.findall(r"^rule (\w+):", forced.stdout, re.M) == ["train"], forced.stdout
+    assert "wildcards: model=notes_gan-seed1" in forced.stdout

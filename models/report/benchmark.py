@@ -28,7 +28,7 @@ PEAK_TFLOPS = {
 
 FIELDS = ("model", "backend", "device", "precision", "steps", "batch", "params",
           "steps_per_s", "examples_per_s", "tflop_per_step", "achieved_tflops",
-          "peak_tflops", "utilisation", "compile_s", "first_row_s", "train_min",
+          "peak_tflops", "utilisation", "compile_s", "first_row_s", "train_min", "core_min",
           "gen_clips", "gen_audio_s", "generate_s", "gen_cold_s", "realtime_x")
 
 
@@ -52,8 +52,9 @@ def curve_rate(curves_csv, log_every: int) -> tuple[float | None, float]:
     return log_every / statistics.median(seconds[1:]), seconds[0]
 
 
-def model_row(model: str, meta: dict, curves_csv, log_every: int, clips: dict) -> dict:
-    """One row of the benchmark for a trained model."""
+def model_row(model: str, meta: dict, curves_csv, log_every: int, clips: dict,
+              threads: int = 1) -> dict:
+    """One row of the benchmark for a trained model that trained on ``threads`` cores."""
     steps_per_s, first = curve_rate(curves_csv, log_every)
     sr = clips["sample_rate"]
     batch = meta.get("batch")
@@ -77,21 +78,23 @@ def model_row(model: str, meta: dict, curves_csv, log_every: int, clips: dict) -
         "utilisation": achieved / peak if achieved and peak else None,
         "compile_s": meta.get("compile_s"), "first_row_s": first,
         "train_min": meta.get("train_s", 0) / 60,
+        "core_min": meta.get("train_s", 0) * threads / 60,
         "gen_clips": n, "gen_audio_s": n * length / sr, "generate_s": gen_s,
         "gen_cold_s": render.get("cold_s"),
         "realtime_x": n * length / sr / gen_s if gen_s else None}
 
 
 def write_benchmark(models: list[str], checkpoints: list, samples: list, log_every: dict,
-                    out_csv) -> list[dict]:
+                    out_csv, threads: int = 1) -> list[dict]:
     """The benchmark CSV of ``models`` (those with curves), from their checkpoint folders
-    (model.json), training states (curves.csv beside the checkpoint) and samples (clips.json)."""
+    (model.json), training states (curves.csv beside the checkpoint) and samples (clips.json);
+    each trained on ``threads`` cores (core-minutes)."""
     rows = []
     for model, ckpt, smp in zip(models, checkpoints, samples):
         meta = read_json(Path(ckpt) / "model.json")
         curves = Path(ckpt).parent / "state" / "curves.csv"
         rows.append(model_row(model, meta, curves, log_every[model],
-                              read_json(Path(smp) / "clips.json")))
+                              read_json(Path(smp) / "clips.json"), threads))
     with atomic_path(out_csv) as tmp:
         with open(tmp, "w", newline="") as fh:
             writer = csv.DictWriter(fh, FIELDS)
@@ -153,12 +156,14 @@ def benchmark_page(rows: list[dict], generated: str, preset: str, run: dict | No
              "and recurrent layers over the taps that read data; a backward pass is an input "
              "and a weight gradient; checked against XLA's cost analysis within 5%), "
              "utilisation against the device's dense peak for the precision trained in (bf16 "
-             "989 TFLOP/s, TF32 495 on an H100 or H200; none given for a CPU). Generation: the "
+             "989 TFLOP/s, TF32 495 on an H100 or H200; none given for a CPU), core-minutes "
+             "as training minutes times the cores the training job held "
+             "(compute.train_threads). Generation: the "
              "cold start (building, loading and compiling the generator, one batch) apart, "
              "then seconds of audio made per second over every clip the job rendered, "
              "post-processing (Griffin-Lim, inverse STFT) included.", "",
              "| model | precision | batch | steps | steps/s | examples/s | TFLOP/step | "
-             "TFLOP/s | utilisation | compile (s) | first row (s) | train (min) | "
+             "TFLOP/s | utilisation | compile (s) | first row (s) | train min (core-min) | "
              "generation cold start (s) | generation × real time |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
@@ -168,7 +173,8 @@ def benchmark_page(rows: list[dict], generated: str, preset: str, run: dict | No
             f"{num(r, 'steps_per_s', '.2f')} | {num(r, 'examples_per_s', '.0f')} | "
             f"{num(r, 'tflop_per_step', '.3g')} | {num(r, 'achieved_tflops', '.2f')} | {util} | "
             f"{num(r, 'compile_s', '.1f')} | {num(r, 'first_row_s', '.1f')} | "
-            f"{num(r, 'train_min', '.2f')} | {num(r, 'gen_cold_s', '.1f')} | "
+            f"{num(r, 'train_min', '.2f')} ({num(r, 'core_min', '.1f')}) | "
+            f"{num(r, 'gen_cold_s', '.1f')} | "
             f"{num(r, 'realtime_x', '.1f')} |")
     lines += ["", "Generation speed counts every clip of the run made at once (a batch); "
               "sample-by-sample models (SampleRNN, the seed's LSTM) are far slower per stream "

@@ -169,13 +169,13 @@ def verdict_sentences(rows: dict, budgets: dict) -> list[str]:
             ("noise", "fd", "audio realism", "low", 1)]
         if ranked(name):
             against += [(m, *c) for m in counters(models) for c in on_notes]
-        for base, key, label, better, digits in against:
-            ref = rows.get(base, {})
+        for bar, key, label, better, digits in against:
+            ref = rows.get(bar, {})
             if f"{key}_low" not in ref or f"{key}_low" not in row:
                 continue
             side = closer(row, ref, key, better)
             word = {1: "better than", 0: "not distinguishable from", -1: "worse than"}[side]
-            out.append(f"{name} is {word} {LABELS.get(base, base)} on {label}: "
+            out.append(f"{name} is {word} {LABELS.get(bar, bar)} on {label}: "
                        f"{interval(row, key, digits)} against {interval(ref, key, digits)}.")
     for name in models:
         row = rows[name]

@@ -54,6 +54,16 @@ def versions() -> dict[str, str]:
             pass
     return out
 
+def cpu_model() -> str:
+    """The processor's name (/proc/cpuinfo's model name where there is one)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return re.sub(r"\s+", " ", line.split(":", 1)[1]).strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
 
 def collect(results_dir, commit: str, wall_s: float, command: str, models: list[str]) -> dict:
     """The provenance record of the run in ``results_dir``."""
@@ -70,8 +80,8 @@ def collect(results_dir, commit: str, wall_s: float, command: str, models: list[
     return {"preset": results_dir.name, "commit": commit, "command": command,
             "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "backend": ", ".join(backends), "device": ", ".join(devices),
-            "host": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                     "machine": platform.machine()},
+            "host": {"cpus": os.cpu_count(), "cpu": cpu_model(),
+                     "python": platform.python_version(), "machine": platform.machine()},
             "versions": versions(), "wall_s": wall_s, "models": models,
             "trained": trained, "rules": rule_times(results_dir / "benchmarks")}
 
@@ -81,7 +91,9 @@ def provenance_page(prov: dict, generated: str) -> str:
     lines = [generated, f"# Provenance of the published {prov['preset']} run", "",
              f"- Commit: `{prov['commit']}`", f"- Date: {prov['date']}",
              f"- Device: **{prov['device'] or 'CPU'}**, Keras backend **{prov['backend']}**; "
-             f"host {prov['host']['cpus']} CPU cores, Python {prov['host']['python']}",
+             f"host {prov['host']['cpus']} CPU cores"
+             + (f" of {prov['host']['cpu']}" if prov["host"].get("cpu") else "")
+             + f", Python {prov['host']['python']}",
              f"- Whole run (every rule to the site's pages): **{prov['wall_s'] / 60:.1f} min** "
              "wall time",
              f"- Command: `{prov['command']}`",

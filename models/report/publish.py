@@ -1,29 +1,75 @@
 """Publish a finished run: its site pages, tables, curves and provenance, without checkpoints.
 
-    python -m models.report.publish results/gpu published/gpu --commit <sha> --wall-s 512 \\
-        --command "snakemake ..."
+    python -m models.report.publish results/cpu_hour published/cpu_hour/2026-12-03 \\
+        --commit <sha> --wall-s 3400 --command "snakemake ..."
 
-writes ``published/gpu/`` (atomically): ``docs/`` (the run's generated MkDocs source, audio
-players and figures included), ``provenance.json``, ``benchmark.csv``, ``table.csv`` and
-``table.md``, ``metrics/<model>.json``, ``metrics/snapshots/<model>.json`` (quality against
-compute) and ``curves/<model>.csv``. The site of any preset shows
-every folder of ``published/`` in a section of its own (models/report/site.py: add_published), so a
+writes the folder (atomically): ``docs/`` (the run's generated MkDocs source, audio players and
+figures included), ``provenance.json``, ``benchmark.csv``, ``table.csv`` and ``table.md``,
+``metrics/<model>.json``, ``metrics/snapshots/<model>.json`` (quality against compute),
+``curves/<model>.csv``, and for every run that plays notes ``notes/<run>.json`` and
+``notes/<run>.mid`` (every generated clip, one after another) and, for each note model's best
+seed on harmony, ``excerpts/<run>/clip_00N.wav``. Runs are kept as ``published/<kind>/<date>/``
+(an older one as ``published/<kind>/``); the site of any preset shows the newest run of each
+kind (``newest_runs``) in a section of its own (models/report/site.py: add_published), so a
 fresh clone rebuilds it without training anything.
 """
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 from pathlib import Path
 
-from models.io import atomic_dir, write_json
+from models.data.midi import write_notes_midi
+from models.io import atomic_dir, read_json, write_json
 from models.report.provenance import collect
-from models.report.table import read_table
+from models.report.seeds import seed_runs
+from models.report.table import HARMONY, read_table
 from models.report.timeline import measured
 
 REQUIRED = ("site_src/docs", "site_src/mkdocs.yml", "benchmark.csv", "metrics/table.csv",
             "metrics/table.md")
+DATED = r"\d{4}-\d{2}-\d{2}"  # published/<kind>/<date>/
+EXCERPTS = 3  # clips of each note model's best seed
+
+
+def newest_runs(root="published") -> list[str]:
+    """The newest published run of each kind: ``<root>/<kind>/<date>/`` (the latest date) or,
+    for a kind published before dated folders, ``<root>/<kind>/`` itself."""
+    out = []
+    for kind in sorted(p for p in Path(root).glob("*") if p.is_dir()):
+        dated = sorted(p.parent for p in kind.glob("*/provenance.json")
+                       if re.fullmatch(DATED, p.parent.name))
+        if dated:
+            out.append(str(dated[-1]))
+        elif (kind / "provenance.json").is_file():
+            out.append(str(kind))
+    return out
+
+
+def run_kind(run_dir) -> str:
+    """A published run's kind, its name on the site: the folder above a dated one."""
+    run_dir = Path(run_dir)
+    return run_dir.parent.name if re.fullmatch(DATED, run_dir.name) else run_dir.name
+
+
+def write_notes(results_dir: Path, out: Path, models: list[str], rows: list[dict]) -> None:
+    """notes/<run>.json and .mid for every run that played notes, and excerpts of each note
+    model's best seed on harmony."""
+    by = {r["model"]: r for r in rows}
+    for run in models:
+        notes = results_dir / "samples" / run / "notes.json"
+        if notes.is_file():
+            (out / "notes").mkdir(exist_ok=True)
+            shutil.copy(notes, out / "notes" / f"{run}.json")
+            write_notes_midi(read_json(notes), out / "notes" / f"{run}.mid")
+    for model, runs in seed_runs(models).items():
+        best = max(runs, key=lambda r: -HARMONY.score(by.get(r, {})))
+        samples = results_dir / "samples" / best
+        (out / "excerpts" / best).mkdir(parents=True)
+        for name in read_json(samples / "clips.json")["clips"][:EXCERPTS]:
+            shutil.copy(samples / name, out / "excerpts" / best / name)
 
 
 def models_of(results_dir: Path) -> list[str]:
@@ -63,13 +109,14 @@ def publish(results_dir, out_dir, commit: str, wall_s: float, command: str) -> d
             curves = results_dir / "models" / model / "state" / "curves.csv"
             if curves.is_file():
                 shutil.copy(curves, tmp / "curves" / f"{model}.csv")
+        write_notes(results_dir, tmp, models, read_table(results_dir / "metrics" / "table.csv"))
     return prov
 
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("results", help="the run's folder, results/<preset>")
-    ap.add_argument("out", help="where to publish it, e.g. published/<preset>")
+    ap.add_argument("out", help="where to publish it, e.g. published/<preset>/<date>")
     ap.add_argument("--commit", required=True, help="the commit the run was made from")
     ap.add_argument("--wall-s", type=float, required=True, help="the whole run's wall time")
     ap.add_argument("--command", required=True, help="the command that made the run")

@@ -13,12 +13,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import re
 import sys
 from pathlib import Path
 
-from models.report.provenance import job_times
+from models.report.provenance import cpu_model, job_times
 
 STAGES = {"data": ("download_wavegan_piano", "prepare_data", "make_clips", "stft_moments",
                    "note_tokens", "piano_rolls"),
@@ -70,15 +69,6 @@ def run_timing(bench_dir) -> dict | None:
             "stages": stages}
 
 
-def cpu_model() -> str:
-    """The processor's name (/proc/cpuinfo's model name where there is one)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return re.sub(r"\s+", " ", line.split(":", 1)[1]).strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def machine_load() -> dict:

@@ -29,7 +29,10 @@ from models.report.listening import write_listening
 from models.report.note_level import note_level_lines
 from models.report.plots import real_clip
 from models.report.provenance import provenance_page
+from models.report.publish import run_kind
 from models.report.runtime import machine_load, run_timing
+from models.report.seeds import FIGURE as SEEDS_FIGURE
+from models.report.seeds import seeds_lines
 from models.report.summary import home_page, summary_lines
 from models.report.table import HEADLINE, MEMORISATION, cell, read_table, statuses, text_cell
 from models.report.validity import read_panel, validity_page
@@ -242,7 +245,7 @@ def mkdocs_config(src_dir: Path, models: list[str], preset: str,
 def add_published(docs: Path, run_dir: Path) -> list[str]:
     """Copy a published run's pages (``run_dir/docs``, a whole site source of its own, so its
     relative links hold) below ``docs/runs/<name>/`` with a provenance page; its models."""
-    dest = docs / "runs" / run_dir.name
+    dest = docs / "runs" / run_kind(run_dir)
     shutil.copytree(run_dir / "docs", dest)
     prov = read_json(run_dir / "provenance.json")
     (dest / "provenance.md").write_text(provenance_page(prov, GENERATED))
@@ -284,10 +287,10 @@ def front_page(docs: Path, published: list, local: dict, preset: str) -> str:
     build, in docs/index.md's summary marker."""
     runs = []
     for p in published:
-        summary = docs / "runs" / Path(p).name / "summary.json"
+        summary = docs / "runs" / run_kind(p) / "summary.json"
         if summary.is_file():
             prov = read_json(Path(p) / "provenance.json")
-            runs.append((prov["date"], Path(p).name, read_json(summary), prov))
+            runs.append((prov["date"], run_kind(p), read_json(summary), prov))
     template = (docs / "index.md").read_text()
     if not runs:
         return home_page(template, GENERATED, local, "", f"this build of the `{preset}` preset")
@@ -298,11 +301,12 @@ def front_page(docs: Path, published: list, local: dict, preset: str) -> str:
 
 def build_pages(inputs, src_dir, preset: str, models: list[str], n_players: int,
                 clip_length: int, published: list = (), bench_dir=None,
-                model_config: dict | None = None):
+                model_config: dict | None = None, threads: int = 1):
     """Write the whole MkDocs source folder ``src_dir`` (atomically); ``published`` are folders
     of published runs (see models/report/publish.py) shown in their own section;
     ``bench_dir``, the run's ``benchmark:`` files, times the whole run on the benchmark page;
-    ``model_config``, each model's settings, for the differences from the papers."""
+    ``model_config``, each model's settings, for the differences from the papers; ``threads``,
+    the cores each training held (core-minutes)."""
     src_dir = Path(src_dir)
     clips_dir = Path(inputs.index).parent
     with atomic_dir(src_dir) as tmp:
@@ -333,6 +337,9 @@ def build_pages(inputs, src_dir, preset: str, models: list[str], n_players: int,
         summary = {"preset": preset, "lines": summary_lines(
             table, curves, budgets, preset, f"{report['pieces']} pieces, {report['hours']:.1f} "
             f"hours of audio: {report['origin']}")}
+        seeds = getattr(inputs, "seeds", None)
+        if seeds:  # GAN against LSTM over seeds, first on the home page
+            summary["seeds"] = seeds_lines(table, curves, budgets, models, threads)
         write_json(docs / "summary.json", summary)
         run = run_timing(bench_dir) if bench_dir else None
         (docs / "benchmark.md").write_text(benchmark_page(
@@ -347,8 +354,10 @@ def build_pages(inputs, src_dir, preset: str, models: list[str], n_players: int,
         (docs / "img" / "comparison").mkdir(parents=True)
         for chart in ("headline", "distribution", "memorisation", "musicality", "learning"):
             shutil.copy(getattr(inputs, chart), docs / "img" / "comparison" / f"{chart}.png")
+        if seeds:
+            shutil.copy(seeds[0], docs / SEEDS_FIGURE)
         curve_plots = {Path(p).parent.name: p for p in inputs.curves}
-        for model, metrics, samples, ckpt, wave, spec in zip(
+        for model, metrics, samples, ckpt, wave, spectro in zip(
                 models, inputs.metrics, inputs.samples, inputs.checkpoints, inputs.waveplots,
                 inputs.spectrograms):
             listing = read_json(Path(samples) / "clips.json")
@@ -361,7 +370,7 @@ def build_pages(inputs, src_dir, preset: str, models: list[str], n_players: int,
                 shutil.copy(Path(samples) / name, docs / "audio" / model / name)
             (docs / "img" / model).mkdir(parents=True)
             shutil.copy(wave, docs / "img" / model / "waveplot.png")
-            shutil.copy(spec, docs / "img" / model / "spectrogram.png")
+            shutil.copy(spectro, docs / "img" / model / "spectrogram.png")
             if model in curve_plots:
                 shutil.copy(curve_plots[model], docs / "img" / model / "curves.png")
             (docs / "models" / f"{model}.md").write_text(model_page(
@@ -370,7 +379,7 @@ def build_pages(inputs, src_dir, preset: str, models: list[str], n_players: int,
                 info=listing.get("info")))
         published = sorted(published, reverse=True,  # newest first
                            key=lambda p: read_json(Path(p) / "provenance.json")["date"])
-        runs = {Path(p).name: add_published(docs, Path(p)) for p in published}
+        runs = {run_kind(p): add_published(docs, Path(p)) for p in published}
         (docs / "index.md").write_text(front_page(docs, published, summary, preset))
         heard = dict(zip(models, inputs.samples))
         real = (load_samples(heard["real_heldout"])[1][:3] if "real_heldout" in heard

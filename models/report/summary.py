@@ -4,8 +4,9 @@ how far from real, what the learning curves' trend says, and what more compute w
 change. Every sentence comes from the table, the budgets and the snapshot curves."""
 from __future__ import annotations
 
-from models.registry import family, ranked
+from models.registry import base, family, ranked
 from models.report.learning import duration, trend
+from models.report.seeds import FIGURE as FIGURE_OF_SEEDS
 from models.report.table import (CLAIMS, HARMONY, HEADLINE, MUSICALITY_OA, PLAYS, REALISM,
                                  claim_floor, claims, statuses, versus)
 
@@ -120,7 +121,11 @@ def trend_sentences(curves: dict[str, list[dict]]) -> list[str]:
 
 def summary_lines(rows: list[dict], curves: dict, budgets: dict, preset: str,
                   data: str) -> list[str]:
-    """The summary's sentences (Markdown list items and paragraphs, no heading)."""
+    """The summary's sentences (Markdown list items and paragraphs, no heading), on each model's
+    own run: its extra seeds answer in the seeds' section (models/report/seeds.py), so no
+    sentence here picks a model's best seed."""
+    rows = [r for r in rows if base(r["model"]) == r["model"]]
+    curves = {m: c for m, c in curves.items() if base(m) == m}
     codes = statuses(rows)
     compared = [r["model"] for r in rows if ranked(r["model"])]  # baselines are the scale
     stepped = [m for m in compared if "steps" in budgets.get(m, {})]  # trained with steps
@@ -167,5 +172,7 @@ def home_page(template: str, header: str, summary: dict, prefix: str, source: st
     block = ["## The answer so far", "",
              f"Generated from {source}; every number below is on "
              f"its [comparison]({prefix}comparison.md) page with its interval.", "",
+             *[line.replace(f"]({FIGURE_OF_SEEDS})", f"]({prefix}{FIGURE_OF_SEEDS})")
+               for line in summary.get("seeds", [])],
              *summary["lines"], *[f for fig in figures for f in (fig, "")]]
     return header + template.replace(MARKER, "\n".join(block))

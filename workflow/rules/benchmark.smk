@@ -15,6 +15,7 @@ rule benchmark:
     params:
         models=with_curves(MODELS),
         log_every={m: config[m]["log_every"] for m in with_curves(MODELS)},
+        threads=TRAIN_THREADS,
     log:
         f"{R}/logs/benchmark.log",
     benchmark:

@@ -6,6 +6,8 @@ sys.path.insert(0, workflow.basedir)  # the project's `models` package; scripts 
 
 from models.config import ConfigError, resolve, run_config
 from models.registry import select, spec
+from models.report.publish import newest_runs
+from models.report.seeds import seed_runs
 
 try:
     _resolved = resolve(config)
@@ -31,6 +33,13 @@ def model_gpus(wildcards):
     """1 for models that train on a GPU, so `--resources gpu=1` serialises them (unless the
     preset says no GPU is claimed: compute.claim_gpu)."""
     return int(spec(wildcards.model).steps and config["compute"]["claim_gpu"])
+
+
+# Cores a training runs on: core-minutes on the benchmark page and the seeds' figure
+TRAIN_THREADS = config["compute"]["train_threads"] or workflow.cores
+# The note-level learners of the two families, with every seed's run (the seeds' answer)
+SEED_RUNS = seed_runs(MODELS)
+SEEDS_ANSWER = len({spec(m).family for m in SEED_RUNS}) == 2
 
 
 # Job order on few cores (Snakemake starts the highest priority that is ready). Trainings
@@ -102,7 +111,6 @@ def eval_params(*keys):
 
 
 def published_runs():
-    """Folders of published runs (published/<name>/provenance.json), when the site shows them."""
-    if not config["site"]["published"]:
-        return []
-    return sorted(str(p.parent) for p in Path("published").glob("*/provenance.json"))
+    """The newest published run of each kind (published/<kind>/<date>/), when the site shows
+    them."""
+    return newest_runs("published") if config["site"]["published"] else []

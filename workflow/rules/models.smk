@@ -16,7 +16,7 @@ rule train:
         cfg=model_config,
         state_dir=f"{R}/models/{{model}}/state",
         cache_dir=f"{R}/cache/xla",
-    threads: config["compute"]["train_threads"] or workflow.cores
+    threads: TRAIN_THREADS
     priority: train_priority
     resources:
         gpu=model_gpus,

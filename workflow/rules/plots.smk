@@ -83,6 +83,25 @@ rule plot_validity:
 
 
 
+rule plot_seeds:
+    input:
+        snapshots=expand(rules.snapshot_metrics.output.rows, model=learners(MODELS)),
+        table=rules.metric_table.output.csv,
+    output:
+        chart=f"{R}/plots/comparison/seeds.png",
+    params:
+        models=MODELS,
+        threads=TRAIN_THREADS,
+    log:
+        f"{R}/logs/plots/seeds.log",
+    benchmark:
+        f"{R}/benchmarks/plot_seeds.tsv"
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/plot_seeds.py"
+
+
 rule plot_learning:
     input:
         snapshots=expand(rules.snapshot_metrics.output.rows, model=learners(MODELS)),

@@ -23,6 +23,7 @@ rule site_pages:
         memorisation=rules.plot_comparison.output.memorisation,
         musicality=rules.plot_comparison.output.musicality,
         learning=rules.plot_learning.output.chart,
+        seeds=[rules.plot_seeds.output.chart] if SEEDS_ANSWER else [],
         snapshots=expand(rules.snapshot_metrics.output.rows, model=learners(MODELS)),
         metrics=expand(rules.evaluate.output.metrics, model=MODELS),
         samples=expand(rules.generate.output.samples, model=MODELS),
@@ -46,6 +47,7 @@ rule site_pages:
         published=published_runs(),
         benchmarks=f"{R}/benchmarks",  # every timed job, for the whole run's time
         model_config={m: config[m] for m in MODELS if m in config},  # vs. their papers
+        threads=TRAIN_THREADS,
     log:
         f"{R}/logs/site_pages.log",
     conda:

@@ -7,4 +7,4 @@ start(snakemake)
 from models.report.benchmark import write_benchmark  # noqa: E402
 
 write_benchmark(snakemake.params.models, snakemake.input.checkpoints, snakemake.input.samples,
-                snakemake.params.log_every, snakemake.output.csv)
+                snakemake.params.log_every, snakemake.output.csv, snakemake.params.threads)

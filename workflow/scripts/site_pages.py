@@ -9,4 +9,4 @@ from models.report.site import build_pages  # noqa: E402
 build_pages(snakemake.input, snakemake.output.src, snakemake.params.preset,
             snakemake.params.models, snakemake.params.n_players, snakemake.params.clip_length,
             snakemake.params.published, snakemake.params.benchmarks,
-            snakemake.params.model_config)
+            snakemake.params.model_config, snakemake.params.threads)
