@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from models.registry import MODELS, base, ranked, select, spec, token
+from models.report.summary import cpu_audio_sentence
 from models.report.learning import duration
 from models.report.table import (DISTRIBUTION, GROUPS, HEADLINE, all_tables, best, learned,
                                  markdown_table, statuses, tied_best)
@@ -226,6 +227,7 @@ def comparison_page(rows: list[dict], preset: str, header: str,
              f"held-out reference windows of real Bach (pieces no model trained on), and "
              f"{rows[0]['n_train']} training clips for the memorisation test.", "",
              "## Where each model stands", "",
+             *([cpu_audio_sentence(budgets or {}), ""] if cpu_audio_sentence(budgets or {}) else []),
              *status_lines(rows, budgets or {}, paper_steps or {}), *learning,
              "## The headline", "",
              "Three numbers lead: **audio realism**, a Fréchet distance between the model's "

@@ -33,7 +33,7 @@ from models.report.publish import run_kind
 from models.report.runtime import machine_load, run_timing
 from models.report.seeds import FIGURE as SEEDS_FIGURE
 from models.report.seeds import seeds_lines
-from models.report.summary import home_page, summary_lines
+from models.report.summary import home_page, on_cpu, summary_lines
 from models.report.table import HEADLINE, MEMORISATION, cell, read_table, statuses, text_cell
 from models.report.validity import read_panel, validity_page
 
@@ -144,9 +144,12 @@ def training_line(meta: dict) -> str:
         return ""
     params = meta.get("parameters", {})
     counts = ", ".join(f"{k} {v:,}" for k, v in params.items())
-    return (f"Trained for **{meta['steps']:,}** steps on the {meta['backend']} backend "
+    line = (f"Trained for **{meta['steps']:,}** steps on the {meta['backend']} backend "
             f"in {meta['train_s'] / 60:.1f} min ({counts} parameters); "
             f"clips of {meta['clip_length']:,} samples.")
+    if on_cpu(meta) and meta.get("model") and spec(meta["model"]).level == "audio":
+        line += " **Not trained enough on a CPU to judge; see the gpu preset.**"
+    return line
 
 
 def headline_line(row: dict) -> str:
@@ -277,6 +280,8 @@ def listening_entries(table: list[dict], models: list[str], samples: list, budge
     for m in ranked + rest:
         meta = budgets.get(m, {})
         note = f"{meta['steps']:,} steps, {duration(meta['train_s'])}" if "steps" in meta else ""
+        if note and on_cpu(meta) and spec(m).level == "audio":
+            note += ": not trained enough on a CPU to judge; see the gpu preset"
         out.append({"model": m, "samples": Path(where[m]), "status": codes[m][1],
                     "learned": codes[m][0] == "learned", "note": note})
     return out

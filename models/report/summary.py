@@ -4,7 +4,7 @@ how far from real, what the learning curves' trend says, and what more compute w
 change. Every sentence comes from the table, the budgets and the snapshot curves."""
 from __future__ import annotations
 
-from models.registry import base, family, ranked
+from models.registry import base, family, ranked, spec
 from models.report.learning import duration, trend
 from models.report.seeds import FIGURE as FIGURE_OF_SEEDS
 from models.report.table import (CLAIMS, HARMONY, HEADLINE, MUSICALITY_OA, PLAYS, REALISM,
@@ -158,7 +158,23 @@ def summary_lines(rows: list[dict], curves: dict, budgets: dict, preset: str,
     if far:
         lines += [far, ""]
     lines += [" ".join(trend_sentences(curves)), ""]
-    return lines
+    cpu = cpu_audio_sentence({m: budgets.get(m, {}) for m in compared})
+    return lines + ([cpu, ""] if cpu else [])
+
+
+def on_cpu(meta: dict) -> bool:
+    return str(meta.get("device", "")).startswith("CPU")
+
+
+def cpu_audio_sentence(budgets: dict) -> str | None:
+    """The raw-audio models that trained on a CPU, said to be too short to judge, or None."""
+    audio = [m for m, meta in budgets.items() if "steps" in meta and on_cpu(meta)
+             and spec(m).level == "audio"]
+    if not audio:
+        return None
+    return (f"**The raw-audio models ({_names(audio)}) are not trained enough on a CPU to "
+            "judge**: this run gave them a token budget, enough to run their code path; see "
+            "the gpu preset.")
 
 
 MARKER = "<!-- summary -->"  # in docs/index.md: the generated answer goes there
