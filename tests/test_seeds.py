@@ -90,8 +90,9 @@ def test_the_seeds_answer_counts_seeds_and_calls_overlaps_ties():
     assert "intervals above it for notes_lstm in 3 of 3 seeds, notes_gan in 2 of 3 seeds" in text
     assert "(`ngram`, harmony ↑ 0.700): intervals above it for notes_lstm in 0 of 3" in text
     assert "notes_lstm in 3 of 3 seeds; notes_gan in 3 of 3 seeds." in text
-    assert "| notes_lstm | LSTM | 3 | 1,000–1,002 | 10.0–10.0 | 50 [50 – 50] " \
-           "| 0.600 [0.600 – 0.600] | 0.600 [0.580 – 0.620] |" in text
+    assert "| notes_lstm<br><small>LSTM</small> | 3 | 1,000–1,002 | 10.0 | " \
+           "50<br><small>50–50</small> | 0.600<br><small>0.600–0.600</small> | " \
+           "0.600<br><small>0.580–0.620</small> |" in text
     assert text.count("![") == 1 and seeds.FIGURE in text
     # a run without a note model of one family has no seeds answer
     assert seeds.seeds_lines(rows, curves, budgets, models[:5], threads=1) == []

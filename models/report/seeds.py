@@ -20,6 +20,7 @@ COLOURS = {"GAN": "#c62828", "LSTM": "#1565c0"}
 BARS = (("random_pitch", "Bach's rhythm with random pitches", HARMONY),
         ("ngram", "the n-gram's counts", HARMONY))
 FIGURE = "img/comparison/seeds.png"
+SHORT = {"fd": "realism: FD ↓", "musicality": "musicality ↑", "harmony": "harmony ↑"}
 WORDS = {"fd": "realism (FD ↓)", "musicality": "musicality ↑", "harmony": "harmony ↑"}
 
 
@@ -58,14 +59,15 @@ def _minutes(v: float) -> str:
 
 
 def spread(rows: list[dict], col) -> str:
-    """'median [lowest – highest]' of a column over a model's seeds."""
+    """The median of a column over a model's seeds, and under it lowest–highest (a table
+    cell)."""
     vals = [r[col.key] for r in rows if _finite(r.get(col.key))]
     if not vals:
         return "–"
     med = statistics.median(vals)
     if len(vals) == 1:
         return _num(med, col)
-    return f"{_num(med, col)} [{_num(min(vals), col)} – {_num(max(vals), col)}]"
+    return f"{_num(med, col)}<br><small>{_num(min(vals), col)}–{_num(max(vals), col)}</small>"
 
 
 def core_minutes(budget: dict, threads: int) -> float:
@@ -74,17 +76,25 @@ def core_minutes(budget: dict, threads: int) -> float:
 
 
 def table_lines(groups: dict, by: dict, budgets: dict, threads: int) -> list[str]:
-    head = ["| model | family | seeds | steps | core-min per seed | "
-            + " | ".join(f"{WORDS[c.key]}: median [range]" for c in HEADLINE) + " |",
-            "|---|---|---:|---:|---:|" + "---:|" * len(HEADLINE)]
+    """Per model: seeds, steps and core-minutes (lowest–highest), and the median over seeds
+    [lowest – highest] of each headline number."""
+    head = ["| model | seeds | steps | core-min | "
+            + " | ".join(SHORT[c.key] for c in HEADLINE) + " |",
+            "|---|---:|---:|---:|" + "---:|" * len(HEADLINE)]
     for model, runs in groups.items():
         steps = sorted(budgets.get(r, {}).get("steps", 0) for r in runs)
         cores = [core_minutes(budgets.get(r, {}), threads) for r in runs]
-        head.append(f"| {model} | {family(model)} | {len(runs)} | "
-                    f"{steps[0]:,}–{steps[-1]:,} | {_minutes(min(cores))}–{_minutes(max(cores))} | "
+        head.append(f"| {model}<br><small>{family(model)}</small> | {len(runs)} | "
+                    f"{_span(steps, lambda v: f'{v:,}')} | {_span(cores, _minutes)} | "
                     + " | ".join(spread([by[r] for r in runs if r in by], c) for c in HEADLINE)
                     + " |")
-    return head
+    return head + ["", "Each number: the median over seeds, the lowest–highest seed under it; "
+                   "steps and core-minutes, lowest–highest."]
+
+
+def _span(values, fmt) -> str:
+    lo, hi = fmt(min(values)), fmt(max(values))
+    return lo if lo == hi else f"{lo}–{hi}"
 
 
 def count_sentence(fam_runs: dict, col, by: dict) -> str:
