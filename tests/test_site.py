@@ -108,14 +108,24 @@ def test_listening_page_in_chromium(served_site, smoke_build):
                              "[r.dataset.model, r.querySelectorAll('audio').length, "
                              "r.querySelectorAll('img').length])")
         assert sorted(m for m, _, _ in rows) == sorted(models), rows
-        assert all(players == 4 and images == 4 for _, players, images in rows), rows
+        # a spectrogram and a score under each of the 4 players
+        assert all(players == 4 and images == 8 for _, players, images in rows), rows
         durations = page.evaluate(AUDIO_DURATIONS)
         assert len(durations) >= 4 * len(models)
         assert all(d > 0 for d in durations), durations
         sizes = page.evaluate("[...document.querySelectorAll('tr[data-model] img')].map(i => "
-                              "[i.src, i.naturalWidth, i.naturalHeight])")
-        assert len(sizes) == 4 * len(models)
-        assert all(w > 0 and h > 0 for _, w, h in sizes), sizes
+                              "[i.src, i.naturalWidth, i.naturalHeight, "
+                              "i.getBoundingClientRect().width])")
+        assert len(sizes) == 8 * len(models)
+        assert all(w > 0 and h > 0 and shown > 0 for _, w, h, shown in sizes), sizes
+        scores = [src for src, *_ in sizes if src.endswith(".svg")]
+        assert len(scores) == 4 * len(models)
+        midi = page.evaluate("[...document.querySelectorAll('tr[data-model] a[download]')]"
+                             ".map(a => a.href)")
+        assert len(midi) == 4 * len(models)
+        for href in set(midi):  # every MIDI link resolves to a MIDI file
+            got = page.request.get(href)
+            assert got.ok and got.body()[:4] == b"MThd", href
         page.wait_for_load_state("networkidle")
         assert errors == [], errors
         browser.close()

@@ -107,18 +107,38 @@ def window_features(notes, seconds: float) -> dict[str, float]:
     if len(chords):
         masks = chords.astype(int) @ (1 << np.arange(12))
         out["chord_fit"] = float(FITS[masks].mean())
-    held = np.clip(notes[:, 1], 0, seconds) - np.clip(notes[:, 0], 0, seconds)
-    classes = np.round(notes[:, 2]).astype(int) % 12
-    counts = np.bincount(classes, minlength=12)
+    counts, profile = _profile(notes, seconds)
     if np.count_nonzero(counts) < MIN_CHORD:  # one or two pitch classes fit a key and a scale
         return out
-    profile = np.bincount(classes, weights=np.maximum(held, 0), minlength=12)
-    profile = profile if profile.sum() > 0 else counts.astype(float)  # held for no time: counts
     # every pitch class equally (a chromatic run) fits no key: 0
     flat = profile.std() <= 1e-9 * profile.mean()
     out["key_fit"] = 0.0 if flat else float(np.max(np.corrcoef(profile, KEYS)[0, 1:]))
     out["scale_fit"] = float((SCALES @ counts).max() / counts.sum())
     return out
+
+
+def _profile(notes: np.ndarray, seconds: float) -> tuple[np.ndarray, np.ndarray]:
+    """(count of notes, seconds held) per pitch class; where nothing is held for any time, the
+    counts stand for the seconds."""
+    held = np.clip(notes[:, 1], 0, seconds) - np.clip(notes[:, 0], 0, seconds)
+    classes = np.round(notes[:, 2]).astype(int) % 12
+    counts = np.bincount(classes, minlength=12)
+    profile = np.bincount(classes, weights=np.maximum(held, 0), minlength=12)
+    return counts, (profile if profile.sum() > 0 else counts.astype(float))
+
+
+def best_key(notes, seconds: float) -> tuple[int, str] | None:
+    """The key whose Krumhansl-Kessler profile fits the notes best, as (tonic pitch class,
+    "major" | "minor"), the key fit's own choice; None for fewer than three pitch classes or a
+    profile that fits every key alike."""
+    notes = np.asarray(notes, float).reshape(-1, 3)
+    if not len(notes):
+        return None
+    counts, profile = _profile(notes, seconds)
+    if np.count_nonzero(counts) < MIN_CHORD or profile.std() <= 1e-9 * profile.mean():
+        return None
+    k = int(np.argmax(np.corrcoef(profile, KEYS)[0, 1:]))
+    return k % 12, ("major", "minor")[k // 12]
 
 
 def set_features(note_lists, seconds: float) -> dict[str, np.ndarray]:

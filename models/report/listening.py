@@ -22,6 +22,7 @@ from models import audio
 from models.evaluate.embeddings import logmel_frames
 from models.io import read_json
 from models.report.links import asset_href, audio_tag
+from models.report.score import LISTENED
 
 PAGE = "listening.md"
 IMG = "img/listening"
@@ -49,8 +50,28 @@ def href(asset: str) -> str:
     return asset_href(PAGE, asset)
 
 
-def cell(audio_asset: str, img_asset: str, label: str) -> str:
-    """One table cell: a player and its spectrogram, both named for screen readers."""
+def score_lines(docs: Path, scores: Path | None, stem: str, label: str) -> str:
+    """A clip's score (its first bars, linked to itself at full size), a MIDI link and whose
+    notes they are, its files copied under docs/scores/; '' without a scores folder."""
+    if scores is None or not (scores / f"{stem}.svg").is_file():
+        return ""
+    info = read_json(scores / "scores.json")[stem]
+    dest = docs / "scores" / scores.name
+    dest.mkdir(parents=True, exist_ok=True)
+    for ext in (".svg", ".mid"):
+        shutil.copy(scores / f"{stem}{ext}", dest / f"{stem}{ext}")
+    svg, mid = (href(f"scores/{scores.name}/{stem}{ext}") for ext in (".svg", ".mid"))
+    words = ("notes as the transcriber heard them" if info["source"] == "transcribed"
+             else "the notes it played")
+    caption = f"; {info['caption']}" if info["caption"] else ""
+    return (f'<br><a href="{svg}"><img class="score" src="{svg}" style="width:100%;'
+            f'background:#fff" alt="score of {html.escape(label)}"></a><br><small>'
+            f'<a href="{mid}" download>MIDI</a>: {html.escape(words + caption)}</small>')
+
+
+def cell(audio_asset: str, img_asset: str, label: str, score: str = "") -> str:
+    """One table cell: a player and its spectrogram, both named for screen readers, and the
+    clip's score (``score_lines``)."""
     label = html.escape(label)
     # Both fill the cell: five columns fit the content column beside Material's sidebars
     # only so (a browser's default player alone is 300 px); width and height keep the
@@ -58,16 +79,20 @@ def cell(audio_asset: str, img_asset: str, label: str) -> str:
     return (f'<td><audio controls preload="metadata" style="width:100%" '
             f'src="{href(audio_asset)}" title="{label}"></audio><br>'
             f'<img src="{href(img_asset)}" width="240" height="120" '
-            f'style="width:100%;height:auto" alt="log-mel spectrogram of {label}"></td>')
+            f'style="width:100%;height:auto" alt="log-mel spectrogram of {label}">{score}</td>')
 
 
-def model_row(docs: Path, entry: dict, real: np.ndarray, i: int, n: int) -> list[str]:
-    """The HTML of one model's row, its files copied or written under ``docs``."""
+def model_row(docs: Path, entry: dict, real: tuple, i: int, n: int) -> list[str]:
+    """The HTML of one model's row, its files copied or written under ``docs``; ``real``: the
+    row's held-out clip and its score's (scores folder, stem) or None."""
     model, samples = entry["model"], Path(entry["samples"])
-    audio.write_wav(docs / "audio" / "real" / f"listening_{i}.wav", real)
-    spectrogram_png(docs / IMG / f"real_{i}.png", real)
+    scores = Path(entry["scores"]) if entry.get("scores") else None
+    clip, real_score = real
+    audio.write_wav(docs / "audio" / "real" / f"listening_{i}.wav", clip)
+    spectrogram_png(docs / IMG / f"real_{i}.png", clip)
     cells = [cell(f"audio/real/listening_{i}.wav", f"{IMG}/real_{i}.png",
-                  "real Bach, held-out")]
+                  "real Bach, held-out",
+                  score_lines(docs, *real_score, "real Bach") if real_score else "")]
     names = read_json(samples / "clips.json")["clips"][:n]
     for name in names:
         dest = docs / "audio" / model / name
@@ -76,7 +101,8 @@ def model_row(docs: Path, entry: dict, real: np.ndarray, i: int, n: int) -> list
         stem = Path(name).stem
         spectrogram_png(docs / IMG / f"{model}_{stem}.png", audio.read_wav(dest))
         cells.append(cell(f"audio/{model}/{name}", f"{IMG}/{model}_{stem}.png",
-                          f"{model}: {name}"))
+                          f"{model}: {name}", score_lines(docs, scores, stem,
+                                                          f"{model}: {name}")))
     cells += ["<td></td>"] * (n - len(names))   # a short folder keeps the columns aligned
     first = (f'<td><strong>{html.escape(model)}</strong><br>{html.escape(entry["status"])}'
              f'<br><small>{html.escape(entry["note"])}</small></td>')
@@ -84,15 +110,19 @@ def model_row(docs: Path, entry: dict, real: np.ndarray, i: int, n: int) -> list
 
 
 def table(docs: Path, entries: list[dict], real_clips: np.ndarray, start: int,
-          n: int) -> list[str]:
+          n: int, real_scores: Path | None = None) -> list[str]:
     """A raw HTML table of ``entries``' rows; row ``start + j`` gets real clip ``start + j``
-    (modulo their number), so rows do not all repeat one clip."""
+    (modulo their number), so rows do not all repeat one clip; ``real_scores``: the scores
+    folder of the real clips (real_heldout's), or None."""
     head = "".join(f"<th>generated {j + 1}</th>" for j in range(n))
     lines = ["<table>", f"<thead><tr><th>model</th><th>real Bach, held-out</th>{head}</tr>"
              "</thead>", "<tbody>"]
     for j, entry in enumerate(entries):
         i = start + j
-        lines += model_row(docs, entry, real_clips[i % len(real_clips)], i, n)
+        k = i % len(real_clips)
+        scored = real_scores is not None and (real_scores / f"clip_{k:03d}.svg").is_file()
+        lines += model_row(docs, entry, (real_clips[k], (real_scores, f"clip_{k:03d}")
+                                         if scored else None), i, n)
     return lines + ["</tbody>", "</table>", ""]
 
 
@@ -107,6 +137,11 @@ def long_form(docs: Path, entries: list[dict]) -> list[str]:
             shutil.copy(piece, dest)
             lines.append(audio_tag(PAGE, f"audio/{model}/{piece.name}",
                                    html.escape(f"{model}: {piece.name}")))
+            scores = Path(entry["scores"]) if entry.get("scores") else None
+            score = score_lines(docs, scores, piece.stem, f"{model}: {piece.name}")
+            if score:
+                lines.append(f'<div style="max-width:720px">{score.removeprefix("<br>")}'
+                             "</div>")
     if not lines:
         return []
     return ["## Long-form pieces", "",
@@ -115,7 +150,7 @@ def long_form(docs: Path, entries: list[dict]) -> list[str]:
 
 
 def write_listening(docs: Path, entries: list[dict], real_clips: np.ndarray, header: str,
-                    n: int = 3) -> None:
+                    n: int = LISTENED, real_scores=None) -> None:
     """Write docs/listening.md and its assets.
     entries: in display order, each {"model": str, "samples": Path (a generate output folder:
       clips.json listing clip file names under "clips", clip_000.wav ..., maybe long_000.wav ...),
@@ -124,8 +159,12 @@ def write_listening(docs: Path, entries: list[dict], real_clips: np.ndarray, hea
       328 s")}.
     real_clips: (k, samples) float32 held-out real clips at 16 kHz; the row's real clip is
       real_clips[i % k] for row i, so rows do not all repeat one clip.
-    header: a line put first (the "generated, do not edit" comment)."""
+    header: a line put first (the "generated, do not edit" comment).
+    Each entry may name its "scores" folder (rule scores: <stem>.svg, .mid, scores.json), and
+    ``real_scores`` the real clips' (real_heldout's first k clips): each player then has its
+    score and MIDI under it."""
     docs = Path(docs)
+    real_scores = Path(real_scores) if real_scores else None
     learned = [e for e in entries if e["learned"]]
     rest = [e for e in entries if not e["learned"]]
     lines = [header.rstrip("\n"), "", "# Listen", "",
@@ -136,7 +175,7 @@ def write_listening(docs: Path, entries: list[dict], real_clips: np.ndarray, hea
              f"{VMIN:.0f} to {VMAX:.0f} dB for every image).", "",
              "## Models that learned", ""]
     if learned:
-        lines += table(docs, learned, real_clips, 0, n)
+        lines += table(docs, learned, real_clips, 0, n, real_scores)
     else:
         lines += ["No model of this run learned: every one measured no better than noise.", ""]
     if rest:
@@ -144,6 +183,6 @@ def write_listening(docs: Path, entries: list[dict], real_clips: np.ndarray, hea
                   "These are listed last because their numbers are not distinguishable from "
                   "(or worse than) noise, or because they copy their training clips; each row "
                   "says which. Hear them as a check on those numbers, not as results.", "",
-                  *table(docs, rest, real_clips, len(learned), n)]
+                  *table(docs, rest, real_clips, len(learned), n, real_scores)]
     lines += long_form(docs, entries)
     (docs / PAGE).write_text("\n".join(lines).rstrip("\n") + "\n")

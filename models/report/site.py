@@ -265,8 +265,8 @@ def note_section(inputs, models: list[str], table: list[dict]) -> list[str]:
                             rungs[-1] if rungs else None)
 
 
-def listening_entries(table: list[dict], models: list[str], samples: list, budgets: dict
-                      ) -> list[dict]:
+def listening_entries(table: list[dict], models: list[str], samples: list, budgets: dict,
+                      scores: list = ()) -> list[dict]:
     """The listening page's rows in the order of the ranking: the models that learned first,
     then the rest with their status, the other baselines after them and the noise floors last;
     the real baselines are the page's reference column, not rows."""
@@ -276,6 +276,7 @@ def listening_entries(table: list[dict], models: list[str], samples: list, budge
     rest = sorted((m for m in models if m not in ranked and m not in real),
                   key=lambda m: (not is_ranked(m), spec(m).role == "floor", m))
     where = dict(zip(models, samples))
+    scored = dict(zip(models, scores))
     out = []
     for m in ranked + rest:
         meta = budgets.get(m, {})
@@ -283,7 +284,8 @@ def listening_entries(table: list[dict], models: list[str], samples: list, budge
         if note and on_cpu(meta) and spec(m).level == "audio":
             note += ": not trained enough on a CPU to judge; see the gpu preset"
         out.append({"model": m, "samples": Path(where[m]), "status": codes[m][1],
-                    "learned": codes[m][0] == "learned", "note": note})
+                    "learned": codes[m][0] == "learned", "note": note,
+                    "scores": scored.get(m)})
     return out
 
 
@@ -389,8 +391,10 @@ def build_pages(inputs, src_dir, preset: str, models: list[str], n_players: int,
         heard = dict(zip(models, inputs.samples))
         real = (load_samples(heard["real_heldout"])[1][:3] if "real_heldout" in heard
                 else real_clip(clips_dir)[None])
-        write_listening(docs, listening_entries(table, models, inputs.samples, budgets), real,
-                        GENERATED)
+        scores = getattr(inputs, "scores", [])
+        write_listening(docs, listening_entries(table, models, inputs.samples, budgets, scores),
+                        real, GENERATED,
+                        real_scores=dict(zip(models, scores)).get("real_heldout"))
         (tmp / "mkdocs.yml").write_text(yaml.safe_dump(
             mkdocs_config(src_dir, models, preset, runs,
                           {r for r in runs if (docs / "runs" / r / "validity.md").is_file()},

@@ -7,6 +7,7 @@ sys.path.insert(0, workflow.basedir)  # the project's `models` package; scripts 
 from models.config import ConfigError, resolve, run_config
 from models.registry import select, spec
 from models.report.publish import newest_runs
+from models.report.score import LISTENED
 from models.report.seeds import seed_runs
 
 try:

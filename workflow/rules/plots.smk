@@ -6,7 +6,9 @@ localrules:
     plot_curves,
     plot_comparison,
     plot_learning,
+    plot_seeds,
     plot_validity,
+    scores,
 
 
 rule plot_model:
@@ -28,6 +30,24 @@ rule plot_model:
         "../../environment.yml"
     script:
         "../scripts/plot_model.py"
+
+
+rule scores:
+    input:
+        samples=rules.generate.output.samples,
+    output:
+        scores=directory(f"{R}/scores/{{model}}"),
+    params:
+        n=LISTENED,
+        sample_rate=config["sample_rate"],
+    log:
+        f"{R}/logs/scores/{{model}}.log",
+    benchmark:
+        f"{R}/benchmarks/scores/{{model}}.tsv"
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/scores.py"
 
 
 rule plot_curves:

@@ -29,6 +29,7 @@ rule site_pages:
         samples=expand(rules.generate.output.samples, model=MODELS),
         checkpoints=expand(rules.train.output.checkpoint, model=MODELS),
         waveplots=expand(rules.plot_model.output.waveplot, model=MODELS),
+        scores=expand(rules.scores.output.scores, model=MODELS),
         spectrograms=expand(rules.plot_model.output.spectrogram, model=MODELS),
         curves=expand(rules.plot_curves.output.curves, model=with_curves(MODELS)),
         validity=expand(rules.validity.output.rows, degradation=DEGRADATIONS),
