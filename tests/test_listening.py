@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path, PurePosixPath
 
-import numpy as np
 import pytest
 import yaml
 
@@ -39,7 +38,17 @@ def entry(folder: Path, learned: bool) -> dict:
             else "not distinguishable from noise"}
 
 
-REAL = np.stack([tone([262, 392], seconds=0.5), tone([294, 440], seconds=0.5)])
+def real_folder(root: Path) -> Path:
+    """A real_excerpts folder: three 0.5 s held-out excerpts (the fake models' clip length)
+    and a long one, without scores."""
+    real = root / "real_excerpts"
+    names = [f"clip_{i:03d}.wav" for i in range(3)]
+    for i, name in enumerate(names):
+        write_wav(real / "8000" / name, tone([262 + 30 * i, 392], seconds=0.5))
+    (real / "8000" / "clips.json").write_text(json.dumps({"clips": names}))
+    write_wav(real / "long" / "long_000.wav", tone([262, 392], seconds=3.0))
+    (real / "long" / "clips.json").write_text(json.dumps({"clips": []}))
+    return real
 
 
 def rows(page: str) -> list[tuple[str, str]]:
@@ -63,7 +72,7 @@ def built(tmp_path):
                entry(samples_folder(s, "noise", 2, n_long=1), False),
                entry(samples_folder(s, "lstm", 3), True)]
     docs = tmp_path / "docs"
-    write_listening(docs, entries, REAL, HEADER)
+    write_listening(docs, entries, real_folder(tmp_path), HEADER)
     return docs
 
 
@@ -79,19 +88,22 @@ def test_rows_in_order_with_players(built):
     assert players == {"wavegan": 4, "lstm": 4, "noise": 3}   # noise has two clips only
     assert "not distinguishable from noise" in dict(found)["noise"]
     assert "5 steps, 1 s" in dict(found)["lstm"]
-    # a different real clip from row to row
+    # a different real clip from row to row, as long as the row's model's clips
     real = [re.search(r'src="([^"]*real/[^"]+)"', row).group(1) for _, row in found]
-    assert real == ["../audio/real/listening_0.wav", "../audio/real/listening_1.wav",
-                    "../audio/real/listening_2.wav"]
+    assert real == ["../audio/real/8000_clip_000.wav", "../audio/real/8000_clip_001.wav",
+                    "../audio/real/8000_clip_002.wav"]
+    assert all(row.count("<small>0.5 s</small>") == row.count("<audio ") for _, row in found)
 
 
 def test_every_src_exists(built):
     srcs = page_srcs(built)
-    assert len(srcs) == 2 * (4 + 4 + 3) + 1   # player and image per cell, one long piece
+    # player and image per cell, one long piece and the real one before it
+    assert len(srcs) == 2 * (4 + 4 + 3) + 2
     assert all(p.is_file() and p.stat().st_size > 0 for p in srcs), srcs
     pngs = sorted(p.relative_to(built).as_posix() for p in (built / "img/listening").iterdir())
     assert len(pngs) == 4 + 4 + 3 and all(p.endswith(".png") for p in pngs)
-    assert "img/listening/wavegan_clip_002.png" in pngs and "img/listening/real_2.png" in pngs
+    assert "img/listening/wavegan_clip_002.png" in pngs
+    assert "img/listening/real_8000_clip_002.png" in pngs
     assert (built / "audio/wavegan/clip_002.wav").is_file()
     assert not (built / "audio/wavegan/clip_003.wav").exists()   # only the n shown
 
@@ -99,16 +111,20 @@ def test_every_src_exists(built):
 def test_long_form_only_when_there_are_pieces(built, tmp_path):
     page = (built / "listening.md").read_text()
     assert page.count("## Long-form pieces") == 1
-    assert page.split("## Long-form pieces")[1].count("<audio ") == 1
+    long = page.split("## Long-form pieces")[1]
+    assert long.count("<audio ") == 2  # held-out Bach of the same length first
+    assert long.index("real Bach, held-out (3 s)") < long.index("noise: long_000.wav (2 s)")
     assert (built / "audio/noise/long_000.wav").is_file()
     docs = tmp_path / "docs2"
-    write_listening(docs, [entry(tmp_path / "samples" / "wavegan", True)], REAL, HEADER)
+    write_listening(docs, [entry(tmp_path / "samples" / "wavegan", True)],
+                    tmp_path / "real_excerpts", HEADER)
     assert "Long-form" not in (docs / "listening.md").read_text()
 
 
 def test_no_learned_model_says_so(tmp_path):
     docs = tmp_path / "docs"
-    write_listening(docs, [entry(samples_folder(tmp_path, "noise", 3), False)], REAL, HEADER)
+    write_listening(docs, [entry(samples_folder(tmp_path, "noise", 3), False)],
+                    real_folder(tmp_path), HEADER)
     page = (docs / "listening.md").read_text()
     assert "No model of this run learned" in page
     assert page.index("No model of this run learned") < page.index("## Not yet learned")
@@ -120,6 +136,7 @@ def test_listening_page_in_chromium(built, tmp_path):
 
     (built / "index.md").write_text("# Home\n\n[Listen](listening.md)\n")
     (built / "comparison.md").write_text("# Comparison\n")
+    (built / "method.md").write_text("# Method\n\n## Scores and MIDI\n")
     if (ROOT / "docs" / "includes").is_dir():   # snippets the shared extensions append
         shutil.copytree(ROOT / "docs" / "includes", built / "includes")
     shared = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
@@ -128,7 +145,7 @@ def test_listening_page_in_chromium(built, tmp_path):
         "theme": {"name": "material", "font": False},
         "markdown_extensions": shared["markdown_extensions"],
         "nav": [{"Home": "index.md"}, {"Comparison": "comparison.md"},
-                {"Listen": "listening.md"}]}))
+                {"Listen": "listening.md"}, {"Method": "method.md"}]}))
     proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=300,
                           env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
@@ -140,7 +157,7 @@ def test_listening_page_in_chromium(built, tmp_path):
         response = page.goto(f"{base}/listening/", wait_until="load")
         assert response.ok
         durations = page.evaluate(AUDIO_DURATIONS)
-        assert len(durations) == 4 + 4 + 3 + 1 and all(d > 0 for d in durations), durations
+        assert len(durations) == 4 + 4 + 3 + 2 and all(d > 0 for d in durations), durations
         per_row = page.evaluate("[...document.querySelectorAll('tr[data-model]')].map(r => "
                                 "[r.dataset.model, r.querySelectorAll('audio').length])")
         assert per_row == [["wavegan", 4], ["lstm", 4], ["noise", 3]]

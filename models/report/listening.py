@@ -16,14 +16,17 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import soundfile as sf
 from matplotlib.figure import Figure
 
 from models import audio
 from models.evaluate.embeddings import logmel_frames
 from models.io import read_json
 from models.report.links import asset_href, audio_tag
+from models.report.real_excerpts import LONG
 from models.report.score import LISTENED
 
+SR = 16000  # the corpus's sample rate: every clip's length in seconds
 PAGE = "listening.md"
 IMG = "img/listening"
 # The model pages' spectrogram scale (power_to_db, ref 1, -80 to 20 dB), so a clip looks the
@@ -32,15 +35,26 @@ DB_PER_LOG = 10 / np.log(10)
 VMIN, VMAX = -80.0, 20.0
 
 
-def spectrogram_png(path: Path, clip: np.ndarray) -> None:
-    """A 240 x 120 px log-mel image of ``clip``, no axes: a thumbnail under a player, not a
-    figure to read values from."""
+HZ_TICKS = (250, 1000, 4000)  # the spectrograms' frequency ticks
+
+
+def spectrogram_png(path: Path, clip: np.ndarray, sr: int = 16000) -> None:
+    """A 240 x 140 px log-mel image of ``clip`` with its axes: seconds across (the clip's
+    own length: a 1 s and an 8 s clip are drawn as wide, so the ticks say which is which) and
+    Hz up (mel bands)."""
+    import librosa
+
     db = DB_PER_LOG * logmel_frames(clip)
-    fig = Figure(figsize=(2.4, 1.2), dpi=100)    # no pyplot: no global state between pages
-    ax = fig.add_axes((0, 0, 1, 1))
+    seconds = len(clip) / sr
+    fig = Figure(figsize=(2.4, 1.4), dpi=100)    # no pyplot: no global state between pages
+    ax = fig.add_axes((0.25, 0.24, 0.73, 0.73))
     ax.imshow(db.T, origin="lower", aspect="auto", cmap="magma", vmin=VMIN, vmax=VMAX,
-              interpolation="nearest")
-    ax.set_axis_off()
+              interpolation="nearest", extent=(0, seconds, 0, db.shape[1]))
+    bands = librosa.mel_frequencies(db.shape[1], fmin=0.0, fmax=sr / 2)
+    ax.set_yticks([int(np.searchsorted(bands, hz)) for hz in HZ_TICKS],
+                  [f"{hz // 1000}kHz" if hz >= 1000 else f"{hz}Hz" for hz in HZ_TICKS])
+    ax.set_xticks([0, seconds], ["0", f"{seconds:.3g} s"])
+    ax.tick_params(labelsize=11, length=3, pad=1)  # the image is shown at half its size
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
 
@@ -50,17 +64,20 @@ def href(asset: str) -> str:
     return asset_href(PAGE, asset)
 
 
-def score_lines(docs: Path, scores: Path | None, stem: str, label: str) -> str:
+def score_lines(docs: Path, scores: Path | None, stem: str, label: str,
+                dest_name: str | None = None) -> str:
     """A clip's score (its first bars, linked to itself at full size), a MIDI link and whose
-    notes they are, its files copied under docs/scores/; '' without a scores folder."""
+    notes they are, its files copied under docs/scores/<dest_name> (default: the scores
+    folder's name); '' without a scores folder."""
     if scores is None or not (scores / f"{stem}.svg").is_file():
         return ""
     info = read_json(scores / "scores.json")[stem]
-    dest = docs / "scores" / scores.name
+    dest_name = dest_name or scores.name
+    dest = docs / "scores" / dest_name
     dest.mkdir(parents=True, exist_ok=True)
     for ext in (".svg", ".mid"):
         shutil.copy(scores / f"{stem}{ext}", dest / f"{stem}{ext}")
-    svg, mid = (href(f"scores/{scores.name}/{stem}{ext}") for ext in (".svg", ".mid"))
+    svg, mid = (href(f"scores/{dest_name}/{stem}{ext}") for ext in (".svg", ".mid"))
     words = ("notes as the transcriber heard them" if info["source"] == "transcribed"
              else "the notes it played")
     caption = f"; {info['caption']}" if info["caption"] else ""
@@ -69,120 +86,146 @@ def score_lines(docs: Path, scores: Path | None, stem: str, label: str) -> str:
             f'<a href="{mid}" download>MIDI</a>: {html.escape(words + caption)}</small>')
 
 
-def cell(audio_asset: str, img_asset: str, label: str, score: str = "") -> str:
-    """One table cell: a player and its spectrogram, both named for screen readers, and the
-    clip's score (``score_lines``)."""
+def cell(audio_asset: str, img_asset: str, label: str, score: str = "",
+         seconds: float | None = None) -> str:
+    """One table cell: a player, its duration, its spectrogram (both named for screen
+    readers) and the clip's score (``score_lines``)."""
     label = html.escape(label)
+    length = f"<small>{seconds:.3g} s</small><br>" if seconds else ""
     # Both fill the cell: five columns fit the content column beside Material's sidebars
     # only so (a browser's default player alone is 300 px); width and height keep the
     # image's aspect before it loads.
     return (f'<td><audio controls preload="metadata" style="width:100%" '
-            f'src="{href(audio_asset)}" title="{label}"></audio><br>'
-            f'<img src="{href(img_asset)}" width="240" height="120" '
+            f'src="{href(audio_asset)}" title="{label}"></audio><br>{length}'
+            f'<img src="{href(img_asset)}" width="240" height="140" '
             f'style="width:100%;height:auto" alt="log-mel spectrogram of {label}">{score}</td>')
 
 
-def model_row(docs: Path, entry: dict, real: tuple, i: int, n: int) -> list[str]:
-    """The HTML of one model's row, its files copied or written under ``docs``; ``real``: the
-    row's held-out clip and its score's (scores folder, stem) or None."""
+def real_cell(docs: Path, real_dir: Path, length: int, i: int) -> str:
+    """The row's held-out real clip, as long as the model's clips (``real_excerpts``: the
+    folder of that length, excerpt ``i`` modulo their number), with its score."""
+    folder = real_dir / str(length)
+    names = read_json(folder / "clips.json")["clips"]
+    name = names[i % len(names)]
+    stem = f"{length}_{Path(name).stem}"
+    dest = docs / "audio" / "real" / f"{stem}.wav"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(folder / name, dest)
+    clip = audio.read_wav(dest)
+    spectrogram_png(docs / IMG / f"real_{stem}.png", clip)
+    return cell(f"audio/real/{stem}.wav", f"{IMG}/real_{stem}.png", "real Bach, held-out",
+                score_lines(docs, folder / "scores", Path(name).stem, "real Bach",
+                            f"real_{length}"), len(clip) / SR)
+
+
+def model_row(docs: Path, entry: dict, real_dir: Path, i: int, n: int) -> list[str]:
+    """The HTML of one model's row, its files copied or written under ``docs``; its real
+    clip from ``real_dir`` (``real_excerpts``), as long as the model's."""
     model, samples = entry["model"], Path(entry["samples"])
     scores = Path(entry["scores"]) if entry.get("scores") else None
-    clip, real_score = real
-    audio.write_wav(docs / "audio" / "real" / f"listening_{i}.wav", clip)
-    spectrogram_png(docs / IMG / f"real_{i}.png", clip)
-    cells = [cell(f"audio/real/listening_{i}.wav", f"{IMG}/real_{i}.png",
-                  "real Bach, held-out",
-                  score_lines(docs, *real_score, "real Bach") if real_score else "")]
     names = read_json(samples / "clips.json")["clips"][:n]
+    cells = [real_cell(docs, real_dir, sf.info(str(samples / names[0])).frames, i)]
     for name in names:
         dest = docs / "audio" / model / name
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(samples / name, dest)    # the model page copies the same file: harmless
         stem = Path(name).stem
-        spectrogram_png(docs / IMG / f"{model}_{stem}.png", audio.read_wav(dest))
+        clip = audio.read_wav(dest)
+        spectrogram_png(docs / IMG / f"{model}_{stem}.png", clip)
         cells.append(cell(f"audio/{model}/{name}", f"{IMG}/{model}_{stem}.png",
                           f"{model}: {name}", score_lines(docs, scores, stem,
-                                                          f"{model}: {name}")))
+                                                          f"{model}: {name}"),
+                          len(clip) / SR))
     cells += ["<td></td>"] * (n - len(names))   # a short folder keeps the columns aligned
     first = (f'<td><strong>{html.escape(model)}</strong><br>{html.escape(entry["status"])}'
              f'<br><small>{html.escape(entry["note"])}</small></td>')
     return [f'<tr data-model="{html.escape(model)}">', first, *cells, "</tr>"]
 
 
-def table(docs: Path, entries: list[dict], real_clips: np.ndarray, start: int,
-          n: int, real_scores: Path | None = None) -> list[str]:
-    """A raw HTML table of ``entries``' rows; row ``start + j`` gets real clip ``start + j``
-    (modulo their number), so rows do not all repeat one clip; ``real_scores``: the scores
-    folder of the real clips (real_heldout's), or None."""
+def table(docs: Path, entries: list[dict], real_dir: Path, start: int, n: int) -> list[str]:
+    """A raw HTML table of ``entries``' rows; row ``start + j`` gets real excerpt ``start + j``
+    (modulo their number) of its model's clip length, so rows do not all repeat one clip."""
     head = "".join(f"<th>generated {j + 1}</th>" for j in range(n))
     lines = ["<table>", f"<thead><tr><th>model</th><th>real Bach, held-out</th>{head}</tr>"
              "</thead>", "<tbody>"]
     for j, entry in enumerate(entries):
         i = start + j
-        k = i % len(real_clips)
-        scored = real_scores is not None and (real_scores / f"clip_{k:03d}.svg").is_file()
-        lines += model_row(docs, entry, (real_clips[k], (real_scores, f"clip_{k:03d}")
-                                         if scored else None), i, n)
+        lines += model_row(docs, entry, real_dir, i, n)
     return lines + ["</tbody>", "</table>", ""]
 
 
-def long_form(docs: Path, entries: list[dict]) -> list[str]:
-    """Players for every model's long-form pieces (``long_*.wav``); none: no section."""
+def long_form(docs: Path, entries: list[dict], real_dir: Path) -> list[str]:
+    """Players for every model's long-form pieces (``long_*.wav``), each with its score, after
+    a real excerpt of the same kind of length; none: no section."""
     lines = []
     for entry in entries:
         model, samples = entry["model"], Path(entry["samples"])
+        scores = Path(entry["scores"]) if entry.get("scores") else None
         for piece in sorted(samples.glob("long_*.wav")):
             dest = docs / "audio" / model / piece.name
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(piece, dest)
-            lines.append(audio_tag(PAGE, f"audio/{model}/{piece.name}",
-                                   html.escape(f"{model}: {piece.name}")))
-            scores = Path(entry["scores"]) if entry.get("scores") else None
-            score = score_lines(docs, scores, piece.stem, f"{model}: {piece.name}")
-            if score:
-                lines.append(f'<div style="max-width:720px">{score.removeprefix("<br>")}'
-                             "</div>")
+            lines += long_player(docs, f"audio/{model}/{piece.name}", f"{model}: {piece.name}",
+                                 score_lines(docs, scores, piece.stem, f"{model}: {piece.name}"))
     if not lines:
         return []
+    real = real_dir / LONG
+    piece = next(iter(sorted(real.glob("long_*.wav"))), None)
+    if piece is not None:
+        shutil.copy(piece, docs / "audio" / "real" / piece.name)
+        lines = long_player(docs, f"audio/real/{piece.name}", "real Bach, held-out",
+                            score_lines(docs, real / "scores", piece.stem, "real Bach",
+                                        "real_long")) + lines
     return ["## Long-form pieces", "",
             "Longer pieces, for models that make them (see each model's page for how), in the "
-            "same order:", "", *lines, ""]
+            "same order, after an excerpt of a held-out Bach piece of the same length:", "",
+            *lines, ""]
 
 
-def write_listening(docs: Path, entries: list[dict], real_clips: np.ndarray, header: str,
-                    n: int = LISTENED, real_scores=None) -> None:
+def long_player(docs: Path, asset: str, label: str, score: str) -> list[str]:
+    seconds = audio.read_wav(docs / asset).shape[0] / SR
+    lines = [audio_tag(PAGE, asset, html.escape(f"{label} ({seconds:.0f} s)"))]
+    if score:
+        lines.append(f'<div style="max-width:720px">{score.removeprefix("<br>")}</div>')
+    return lines
+
+
+def write_listening(docs: Path, entries: list[dict], real_dir, header: str,
+                    n: int = LISTENED) -> None:
     """Write docs/listening.md and its assets.
     entries: in display order, each {"model": str, "samples": Path (a generate output folder:
       clips.json listing clip file names under "clips", clip_000.wav ..., maybe long_000.wav ...),
       "status": str (e.g. "learned (better than noise)", "not distinguishable from noise",
       "copying"), "learned": bool, "note": str (one short line: steps, seconds, e.g. "650 steps,
-      328 s")}.
-    real_clips: (k, samples) float32 held-out real clips at 16 kHz; the row's real clip is
-      real_clips[i % k] for row i, so rows do not all repeat one clip.
-    header: a line put first (the "generated, do not edit" comment).
-    Each entry may name its "scores" folder (rule scores: <stem>.svg, .mid, scores.json), and
-    ``real_scores`` the real clips' (real_heldout's first k clips): each player then has its
-    score and MIDI under it."""
-    docs = Path(docs)
-    real_scores = Path(real_scores) if real_scores else None
+      328 s"), and "scores": its rule scores folder (<stem>.svg, .mid, scores.json) or None}.
+    real_dir: the real_excerpts folder (models/report/real_excerpts.py): held-out excerpts of
+      every model's clip length, and a long one; row i plays excerpt i (modulo their number)
+      of its model's length, so rows do not all repeat one clip.
+    header: a line put first (the "generated, do not edit" comment)."""
+    docs, real_dir = Path(docs), Path(real_dir)
     learned = [e for e in entries if e["learned"]]
     rest = [e for e in entries if not e["learned"]]
     lines = [header.rstrip("\n"), "", "# Listen", "",
-             "One row per model, in the ranking order of the [comparison](comparison.md) page: "
-             "a real clip of held-out Bach (a different one from row to row), then the "
-             f"model's first {n} generated clips. Under each player, its log-mel spectrogram "
-             "(time across, 64 mel bands from low to high, one colour scale from "
-             f"{VMIN:.0f} to {VMAX:.0f} dB for every image).", "",
+             "One row per model, in the ranking order of the [comparison](comparison.md) page, "
+             "the baselines among them: a real clip of held-out Bach as long as the model's "
+             f"clips (a different one from row to row), then the model's first {n} generated "
+             "clips. Under each player, its length, its log-mel spectrogram (seconds across, "
+             "from 0 to the clip's length; Hz up, 64 mel bands; one colour scale from "
+             f"{VMIN:.0f} to {VMAX:.0f} dB for every image), and the first bars of its score "
+             "with a MIDI file: the notes a note model played, or the notes the transcriber "
+             "heard in the audio (click a score to open it; how notes become a score is on "
+             "the [method](method.md#scores-and-midi) page).", "",
              "## Models that learned", ""]
     if learned:
-        lines += table(docs, learned, real_clips, 0, n, real_scores)
+        lines += table(docs, learned, real_dir, 0, n)
     else:
         lines += ["No model of this run learned: every one measured no better than noise.", ""]
     if rest:
-        lines += ["## Not yet learned", "",
+        lines += ["## Not yet learned, and the baselines", "",
                   "These are listed last because their numbers are not distinguishable from "
-                  "(or worse than) noise, or because they copy their training clips; each row "
-                  "says which. Hear them as a check on those numbers, not as results.", "",
-                  *table(docs, rest, real_clips, len(learned), n, real_scores)]
-    lines += long_form(docs, entries)
+                  "(or worse than) noise, or because they copy their training clips, or because "
+                  "they are the study's baselines (the scale, not results); each row says "
+                  "which. Hear them as a check on those numbers, not as results.", "",
+                  *table(docs, rest, real_dir, len(learned), n)]
+    lines += long_form(docs, entries, real_dir)
     (docs / PAGE).write_text("\n".join(lines).rstrip("\n") + "\n")

@@ -18,7 +18,7 @@ from models.config import ROOT
 from models.data import clips as clipdata
 from models.io import atomic_dir, read_json, write_json
 from models.registry import get as get_model
-from models.registry import load_samples, spec
+from models.registry import spec
 from models.registry import ranked as is_ranked
 from models.report import differences
 from models.report.benchmark import benchmark_page, read_benchmark
@@ -269,10 +269,10 @@ def listening_entries(table: list[dict], models: list[str], samples: list, budge
                       scores: list = ()) -> list[dict]:
     """The listening page's rows in the order of the ranking: the models that learned first,
     then the rest with their status, the other baselines after them and the noise floors last;
-    the real baselines are the page's reference column, not rows."""
+    held-out Bach is the page's reference column, not a row."""
     codes = statuses(table)
     ranked = [m for m, _ in ranking(table)]
-    real = ("real_heldout", "train_copy")
+    real = ("real_heldout",)  # every row's real clip: the page's reference column
     rest = sorted((m for m in models if m not in ranked and m not in real),
                   key=lambda m: (not is_ranked(m), spec(m).role == "floor", m))
     where = dict(zip(models, samples))
@@ -388,13 +388,8 @@ def build_pages(inputs, src_dir, preset: str, models: list[str], n_players: int,
                            key=lambda p: read_json(Path(p) / "provenance.json")["date"])
         runs = {run_kind(p): add_published(docs, Path(p)) for p in published}
         (docs / "index.md").write_text(front_page(docs, published, summary, preset))
-        heard = dict(zip(models, inputs.samples))
-        real = (load_samples(heard["real_heldout"])[1][:3] if "real_heldout" in heard
-                else real_clip(clips_dir)[None])
-        scores = getattr(inputs, "scores", [])
-        write_listening(docs, listening_entries(table, models, inputs.samples, budgets, scores),
-                        real, GENERATED,
-                        real_scores=dict(zip(models, scores)).get("real_heldout"))
+        write_listening(docs, listening_entries(table, models, inputs.samples, budgets,
+                                                inputs.scores), inputs.real_excerpts, GENERATED)
         (tmp / "mkdocs.yml").write_text(yaml.safe_dump(
             mkdocs_config(src_dir, models, preset, runs,
                           {r for r in runs if (docs / "runs" / r / "validity.md").is_file()},

@@ -9,6 +9,7 @@ localrules:
     plot_seeds,
     plot_validity,
     scores,
+    real_excerpts,
 
 
 rule plot_model:
@@ -48,6 +49,25 @@ rule scores:
         "../../environment.yml"
     script:
         "../scripts/scores.py"
+
+
+rule real_excerpts:
+    input:
+        manifest=rules.prepare_data.output.manifest,
+        samples=expand(rules.generate.output.samples, model=MODELS),
+    output:
+        excerpts=directory(f"{R}/plots/real_excerpts"),
+    params:
+        long_seconds=config["generate"]["long_seconds"],
+        sample_rate=config["sample_rate"],
+    log:
+        f"{R}/logs/plots/real_excerpts.log",
+    benchmark:
+        f"{R}/benchmarks/real_excerpts.tsv"
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/real_excerpts.py"
 
 
 rule plot_curves:

@@ -30,6 +30,7 @@ rule site_pages:
         checkpoints=expand(rules.train.output.checkpoint, model=MODELS),
         waveplots=expand(rules.plot_model.output.waveplot, model=MODELS),
         scores=expand(rules.scores.output.scores, model=MODELS),
+        real_excerpts=rules.real_excerpts.output.excerpts,
         spectrograms=expand(rules.plot_model.output.spectrogram, model=MODELS),
         curves=expand(rules.plot_curves.output.curves, model=with_curves(MODELS)),
         validity=expand(rules.validity.output.rows, degradation=DEGRADATIONS),
