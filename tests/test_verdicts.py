@@ -134,3 +134,48 @@ def test_music_needs_all_three_claims_each_on_its_own_bar():
     assert table.claims(bare[-1], bare)["harmony"] is None
     assert "than noise's" in summary.music_sentence(bare)
     assert "Not measured in this run: the harmony bar." in summary.music_sentence(bare)
+
+
+def with_notes(r, **figures):
+    """``r`` with note figures: {key: (mean, ci_low, ci_high, distance)}; notes heard at
+    Bach's rate unless ``notes_note_rate`` says otherwise."""
+    r = dict(r, notes_note_rate_mean=11.0, notes_note_rate_reference=11.0)
+    for key, (mean, lo, hi, dist) in figures.items():
+        r.update({f"{key}_mean": mean, f"{key}_ci_low": lo, f"{key}_ci_high": hi,
+                  f"{key}_distance": dist, f"{key}_reference": REFERENCE[key]})
+    return r
+
+
+REFERENCE = {"notes_polyphony": 3.61, "notes_in_scale": 0.95, "notes_pitch_range": 28.0}
+
+
+def test_picks_name_the_closest_distribution_and_skip_degenerate_values():
+    rows = ROWS + [
+        with_notes(row("notes_gan", 40, 0.90), notes_polyphony=(3.21, 3.0, 3.4, 0.20),
+                   notes_pitch_range=(30.0, 27.0, 33.0, 0.30)),
+        with_notes(row("notes_lstm", 265, 0.86), notes_polyphony=(2.96, 2.8, 3.1, 0.10),
+                   notes_pitch_range=(48.0, 48.0, 48.0, 0.05)),      # one value in every window
+        with_notes(row("specgan", 150, 0.69), notes_in_scale=(1.00, 1.0, 1.0, 0.01),
+                   notes_polyphony=(1.0, 1.0, 1.0, 0.01)) | {"notes_note_rate_mean": 0.0},
+    ]
+    rows = [r for r in rows if r["model"] not in ("notes_gan", "notes_lstm", "specgan")] + \
+        rows[-3:]
+    cols = {c.key: c for c in table.NOTES}
+    # polyphony: notes_lstm's windows are closest to Bach's though its mean is further off;
+    # specgan, which hears no notes, is not a contender however small its distance
+    assert table.best(rows, cols["notes_polyphony"]) == "notes_lstm"
+    said = " ".join(comparison.closest_sentences(rows))
+    assert "**polyphony**: notes_lstm (2.96 against held-out Bach's 3.61; the KS distance of " \
+           "its windows' values to Bach's is the smallest, 0.10)" in said
+    # a pitch range of 48 in every window is no range: notes_gan's 30 is the pick
+    assert table.best(rows, cols["notes_pitch_range"]) == "notes_gan"
+    assert table.degenerate(rows[-2], cols["notes_pitch_range"]) == "the same in every window"
+    # specgan's in-scale ratio of 1.00 (KS distance 0.01, the smallest) has no notes behind it
+    assert table.best(rows, cols["notes_in_scale"]) == "notes_gan"
+    md = table.markdown_table(rows[-3:], [cols["notes_polyphony"], cols["notes_pitch_range"]])
+    assert "n/a <small>(no notes heard)</small>" in md
+    assert "48.0 <small>(the same in every window)</small>" in md
+    # ties: a model the intervals cannot tell from the best is named, not a degenerate one
+    fd = table.HEADLINE[0]
+    tied = rows + [row("gansynth", 42, 0.9)]
+    assert table.tied_best(tied, fd) == {"notes_gan", "gansynth"}

@@ -56,10 +56,16 @@ def closest_sentences(rows: list[dict]) -> list[str]:
             name = best(rows, col)
             if name is None:
                 continue
-            value = col.value(_by_model(rows)[name])
+            row = _by_model(rows)[name]
+            value = f"{col.value(row):.{col.digits}f}"
+            ref, dist = row.get(f"{col.key}_reference"), row.get(f"{col.key}_distance")
+            if col.better == "ref" and ref is not None and dist is not None:
+                # the closest distribution, which need not have the closest mean
+                value += (f" against held-out Bach's {ref:.{col.digits}f}; the KS distance of "
+                          f"its windows' values to Bach's is the smallest, {dist:.2f}")
             tied = sorted(tied_best(rows, col) - {name})
             tie = f"; the intervals cannot tell it from {', '.join(tied)}" if tied else ""
-            out.append(f"**{col.label.rstrip(' ↓↑')}**: {name} ({value:.{col.digits}f}){tie}.")
+            out.append(f"**{col.label.rstrip(' ↓↑')}**: {name} ({value}){tie}.")
     return out
 
 

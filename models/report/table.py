@@ -168,6 +168,28 @@ def claim_floor(rows: list[dict]) -> str | None:
     return next((f for f in FLOORS if f in names), None)
 
 
+NOTE_KEYS = ("notes_", "mg_", "harmony_")  # columns measured on the transcribed notes
+FEW_NOTES = 0.05  # below this share of held-out Bach's note rate, a note figure says nothing
+
+
+def degenerate(row: dict, col: Column) -> str | None:
+    """Why ``row``'s value on ``col`` has nothing behind it, or None: no value; a note figure
+    of a model the transcriber hears (almost) no notes in (a note rate under ``FEW_NOTES`` of
+    held-out Bach's); a figure the same in every window (an interval of one point, e.g. a
+    pitch range of 0). Such a value is shown with its reason and never ranked."""
+    v = col.value(row)
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "no value"
+    if col.key.startswith(NOTE_KEYS):
+        rate, ref = row.get("notes_note_rate_mean"), row.get("notes_note_rate_reference")
+        if rate is not None and ref and rate < FEW_NOTES * ref:
+            return "no notes heard" if rate == 0 else "almost no notes heard"
+    lo, hi = row.get(f"{col.key}_ci_low"), row.get(f"{col.key}_ci_high")
+    if col.interval and col.better == "ref" and lo is not None and lo == hi:
+        return "the same in every window"
+    return None
+
+
 def learned(rows: list[dict]) -> list[dict]:
     """The rows that compete: generative models better than noise on a headline number."""
     codes = statuses(rows)
@@ -175,8 +197,9 @@ def learned(rows: list[dict]) -> list[dict]:
 
 
 def best(rows: list[dict], col: Column) -> str | None:
-    """The learned model that scores best on ``col`` (None if there is none)."""
-    contenders = learned(rows)
+    """The learned model that scores best on ``col`` (None if there is none); a degenerate
+    value (``degenerate``) does not compete."""
+    contenders = [r for r in learned(rows) if degenerate(r, col) is None]
     if not contenders or col.better == "test":
         return None
     top = min(contenders, key=col.score)
@@ -193,7 +216,7 @@ def tied_best(rows: list[dict], col: Column) -> set[str]:
         return {top}
     row = {r["model"]: r for r in rows}[top]
     return {r["model"] for r in learned(rows) if r["model"] == top
-            or versus(r, row, col) == "tied"}
+            or (versus(r, row, col) == "tied" and degenerate(r, col) is None)}
 
 
 def text_cell(text) -> str:
@@ -207,9 +230,12 @@ def cell(row: dict, col: Column, bold: bool) -> str:
         number = "" if math.isnan(ct) else f"C_T {ct:.1f}, "
         return f"{row['verdict']} ({number}{row['cells_used']}/{row['cells']} cells)"
     v = col.value(row)
-    if v is None or (isinstance(v, float) and math.isnan(v)):
+    why = degenerate(row, col)
+    if why == "no value":
         return "n/a"
-    text = f"{v:.{col.digits}f}"
+    if why and col.key.startswith(NOTE_KEYS) and "notes" in why:
+        return f"n/a <small>({why})</small>"
+    text = f"{v:.{col.digits}f}" + (f" <small>({why})</small>" if why else "")
     text = f"**{text}**" if bold else text
     if col.interval:
         lo = row[f"{col.key}_ci_low" if col.better == "ref" else f"{col.key}_low"]
