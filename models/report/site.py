@@ -28,12 +28,12 @@ from models.report.links import audio_tag
 from models.report.listening import write_listening
 from models.report.note_level import note_level_lines
 from models.report.plots import real_clip
-from models.report.provenance import provenance_page
+from models.report.provenance import cpu_model, provenance_page
 from models.report.publish import run_kind
 from models.report.runtime import machine_load, run_timing
 from models.report.seeds import FIGURE as SEEDS_FIGURE
 from models.report.seeds import seeds_lines
-from models.report.summary import home_page, on_cpu, summary_lines
+from models.report.summary import home_page, on_cpu, runs_table, summary_lines
 from models.report.table import HEADLINE, MEMORISATION, cell, read_table, statuses, text_cell
 from models.report.validity import read_panel, validity_page
 
@@ -291,19 +291,34 @@ def listening_entries(table: list[dict], models: list[str], samples: list, budge
 
 def front_page(docs: Path, published: list, local: dict, preset: str) -> str:
     """The home page: the answer of the newest published run that has a summary, else of this
-    build, in docs/index.md's summary marker."""
+    build, in docs/index.md's summary marker, after the table of the runs the site shows."""
     runs = []
     for p in published:
         summary = docs / "runs" / run_kind(p) / "summary.json"
         if summary.is_file():
             prov = read_json(Path(p) / "provenance.json")
             runs.append((prov["date"], run_kind(p), read_json(summary), prov))
+    shown = runs_table([(run_kind(p), read_json(Path(p) / "provenance.json"))
+                        for p in published], preset, this_commit(), cpu_model())
     template = (docs / "index.md").read_text()
     if not runs:
-        return home_page(template, GENERATED, local, "", f"this build of the `{preset}` preset")
+        return home_page(template, GENERATED, local, "", f"this build of the `{preset}` preset",
+                         shown)
     date, name, summary, prov = max(runs, key=lambda r: r[0])
     return home_page(template, GENERATED, summary, f"runs/{name}/",
-                     f"the published `{name}` run ({date}, {prov.get('device') or 'CPU'})")
+                     f"the published `{name}` run ({date}, {prov.get('device') or 'CPU'})",
+                     shown)
+
+
+def this_commit() -> str:
+    """The checkout's commit, or 'unknown' outside a git checkout."""
+    import subprocess
+
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=10).stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
 
 
 def build_pages(inputs, src_dir, preset: str, models: list[str], n_players: int,

@@ -4,6 +4,8 @@ how far from real, what the learning curves' trend says, and what more compute w
 change. Every sentence comes from the table, the budgets and the snapshot curves."""
 from __future__ import annotations
 
+import datetime as dt
+
 from models.registry import base, family, ranked, spec
 from models.report.learning import duration, trend
 from models.report.seeds import FIGURE as FIGURE_OF_SEEDS
@@ -177,17 +179,41 @@ def cpu_audio_sentence(budgets: dict) -> str | None:
             "the gpu preset.")
 
 
+def runs_table(published: list[tuple[str, dict]], preset: str, commit: str,
+               machine: str) -> list[str]:
+    """The runs a site shows, one line each: which, when, on what, at which commit (a
+    published run's numbers are as its commit's metric code measured them), and its budget."""
+    lines = ["The site shows these runs, each with its own pages in the menu:", "",
+             "| run | preset | date | machine | commit | training |", "|---|---|---|---|---|---|"]
+    for kind, prov in published:
+        trained = prov.get("trained", {})
+        minutes = sum(t.get("train_s") or 0 for t in trained.values()) / 60
+        lines.append(f"| published `{kind}` | {prov['preset']} | {prov['date'][:10]} | "
+                     f"{prov.get('device') or 'CPU'} | `{prov['commit'][:7]}` | "
+                     f"{len(trained)} trainings, {minutes:.0f} min in all |")
+    today = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d")
+    lines += [f"| this build | {preset} | {today} | {machine} | `{commit[:7]}` | "
+              f"see its benchmark page |", "",
+              "A published run's numbers are as the metric code of its commit measured them; "
+              "where the code has changed since, this build's numbers for the same model may "
+              "differ, and only numbers of one run are set against each other.", ""]
+    return lines
+
+
 MARKER = "<!-- summary -->"  # in docs/index.md: the generated answer goes there
 
 
-def home_page(template: str, header: str, summary: dict, prefix: str, source: str) -> str:
+def home_page(template: str, header: str, summary: dict, prefix: str, source: str,
+              runs: list[str] = ()) -> str:
     """docs/index.md with the answer of one run (its ``summary.json``: preset and lines) where
     MARKER stands, and that run's two figures under it; ``prefix`` is the run's folder on the
-    site ('' or 'runs/<name>/'), ``source`` names the run."""
+    site ('' or 'runs/<name>/'), ``source`` names the run; ``runs``: the lines of the table of
+    the runs the site shows (``runs_table``)."""
     figures = [f"![{alt}]({prefix}{path})" for alt, path in FIGURES]
     block = ["## The answer so far", "",
              f"Generated from {source}; every number below is on "
              f"its [comparison]({prefix}comparison.md) page with its interval.", "",
+             *runs,
              *[line.replace(f"]({FIGURE_OF_SEEDS})", f"]({prefix}{FIGURE_OF_SEEDS})")
                for line in summary.get("seeds", [])],
              *summary["lines"], *[f for fig in figures for f in (fig, "")]]
