@@ -218,6 +218,7 @@ def test_a_published_run_joins_the_site_without_retraining(smoke_build, tmp_path
         sorted(f"{m}{ext}" for m in played for ext in (".json", ".mid"))
     assert sorted(base(p.name) for p in (out / "excerpts").iterdir()) == ["notes_gan", "notes_lstm"]
     assert not list(out.rglob("state.npz"))  # no checkpoints
+    assert not list((out / "docs").rglob("*.wav")) and list((out / "docs").rglob("*.ogg"))
     # only the site's two rules see the new run; then its pages, provenance included, are there
     dry = run_snakemake(work, "-n", "--config", "preset=smoke")
     assert sorted(set(re.findall(r"^(?:local)?rule (\w+):", dry.stdout, re.M)) - {"all"}) == \
@@ -226,9 +227,12 @@ def test_a_published_run_joins_the_site_without_retraining(smoke_build, tmp_path
     site = work / "results/smoke/site/runs/smoke_run"
     provenance = (work / "results/smoke/site_src/docs/runs/smoke_run/provenance.md").read_text()
     assert "**2.5 min**" in provenance and "Commit: `test`" in provenance
-    page = (site / "models/wavegan/index.html").read_text()
-    for src in re.findall(r'<audio[^>]* src="([^"]+)"', page):
-        assert (site / "models/wavegan" / src).resolve().is_file(), src
+    for page_dir in ("models/wavegan", "listening"):  # the players play the Ogg files
+        page = (site / page_dir / "index.html").read_text()
+        srcs = re.findall(r'<audio[^>]* src="([^"]+)"', page)
+        assert srcs and all(src.endswith(".ogg") for src in srcs), srcs
+        for src in srcs:
+            assert (site / page_dir / src).resolve().is_file(), src
     # publishing what is not a finished run fails with one line naming it
     (work / "results/half").mkdir()
     proc = subprocess.run(publish[:3] + ["results/half", "published/half"] + publish[5:],

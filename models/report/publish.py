@@ -8,7 +8,8 @@ figures included), ``provenance.json``, ``benchmark.csv``, ``table.csv`` and ``t
 ``metrics/<model>.json``, ``metrics/snapshots/<model>.json`` (quality against compute),
 ``curves/<model>.csv``, and for every run that plays notes ``notes/<run>.json`` and
 ``notes/<run>.mid`` (every generated clip, one after another) and, for each note model's best
-seed on harmony, ``excerpts/<run>/clip_00N.wav``. Runs are kept as ``published/<kind>/<date>/``
+seed on harmony, ``excerpts/<run>/clip_00N.wav``. The pages' players are Ogg Vorbis
+(``compress_audio``), so a run of twenty models stays a few megabytes. Runs are kept as ``published/<kind>/<date>/``
 (an older one as ``published/<kind>/``); the site of any preset shows the newest run of each
 kind (``newest_runs``) in a section of its own (models/report/site.py: add_published), so a
 fresh clone rebuilds it without training anything.
@@ -54,6 +55,24 @@ def run_kind(run_dir) -> str:
     return run_dir.parent.name if re.fullmatch(DATED, run_dir.name) else run_dir.name
 
 
+def compress_audio(docs: Path) -> int:
+    """Every WAV player file of a published site source as Ogg Vorbis (a tenth of the size,
+    played by every browser), and the pages' links to them; the excerpts for re-measuring stay
+    WAV. Returns the number of files."""
+    import soundfile as sf
+
+    waves = sorted(docs.rglob("*.wav"))
+    for wav in waves:
+        data, rate = sf.read(wav, dtype="float32")
+        sf.write(wav.with_suffix(".ogg"), data, rate, format="OGG", subtype="VORBIS")
+        wav.unlink()
+    for page in docs.rglob("*.md"):
+        text = page.read_text()
+        if ".wav" in text:
+            page.write_text(re.sub(r'(\.\.?/|[\w./-]*/)([\w.-]+)\.wav\b', r"\1\2.ogg", text))
+    return len(waves)
+
+
 def write_notes(results_dir: Path, out: Path, models: list[str], rows: list[dict]) -> None:
     """notes/<run>.json and .mid for every run that played notes, and excerpts of each note
     model's best seed on harmony."""
@@ -94,6 +113,7 @@ def publish(results_dir, out_dir, commit: str, wall_s: float, command: str) -> d
     with atomic_dir(out_dir) as tmp:
         shutil.copytree(results_dir / "site_src" / "docs", tmp / "docs",
                         ignore=shutil.ignore_patterns("runs"))  # no runs published inside runs
+        compress_audio(tmp / "docs")
         write_json(tmp / "provenance.json", prov)
         shutil.copy(results_dir / "benchmark.csv", tmp / "benchmark.csv")
         for name in ("table.csv", "table.md"):
