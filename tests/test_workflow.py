@@ -327,3 +327,19 @@ def test_every_seed_is_a_target_and_the_home_page_answers_over_seeds(smoke_build
                            "--config", "preset=smoke")
     assert re.findall(r"^rule (\w+):", forced.stdout, re.M) == ["train"], forced.stdout
     assert "wildcards: model=notes_gan-seed1" in forced.stdout
+
+
+def test_no_generated_table_prints_more_than_four_significant_digits(smoke_build):
+    """Every table row of every page this build wrote: a decimal number has at most four
+    significant digits (integers are counts, exact; a published run's pages are its own)."""
+    docs = smoke_build[0] / "results/smoke/site_src/docs"
+    decimal = re.compile(r"(?<![\w.#/-])\d+\.\d+(?:e[-+]?\d+)?(?![\w.-])")
+    long = []
+    for page in docs.rglob("*.md"):
+        if "runs" in page.relative_to(docs).parts:
+            continue
+        for line in page.read_text().splitlines():
+            if line.lstrip().startswith("|"):
+                long += [(page.name, n) for n in decimal.findall(line)
+                         if len(n.split("e")[0].replace(".", "").lstrip("0")) > 4]
+    assert long == [], long[:20]

@@ -27,6 +27,7 @@ from models.report.learning import duration, learning_section, read_curves
 from models.report.links import audio_tag
 from models.report.listening import write_listening
 from models.report.note_level import note_level_lines
+from models.report.numbers import tidy_tables
 from models.report.plots import real_clip
 from models.report.provenance import cpu_model, provenance_page
 from models.report.publish import run_kind
@@ -405,6 +406,9 @@ def build_pages(inputs, src_dir, preset: str, models: list[str], n_players: int,
         (docs / "index.md").write_text(front_page(docs, published, summary, preset))
         write_listening(docs, listening_entries(table, models, inputs.samples, budgets,
                                                 inputs.scores), inputs.real_excerpts, GENERATED)
+        for page in docs.rglob("*.md"):  # a published run's pages are its own, as it wrote them
+            if "runs" not in page.relative_to(docs).parts:
+                page.write_text(tidy_tables(page.read_text()))
         (tmp / "mkdocs.yml").write_text(yaml.safe_dump(
             mkdocs_config(src_dir, models, preset, runs,
                           {r for r in runs if (docs / "runs" / r / "validity.md").is_file()},
