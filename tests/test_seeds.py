@@ -62,6 +62,7 @@ def test_a_curve_flattens_when_its_last_third_agrees():
     rising = [point(v, seconds=s) for s, v in ((1, 0.3), (2, 0.4), (4, 0.5), (8, 0.6))]
     flat = [point(v, seconds=s) for s, v in ((1, 0.3), (2, 0.5), (4, 0.61), (8, 0.6))]
     assert seeds.flattened(rising) is False and seeds.flattened(flat) is True
+    assert seeds.rising(rising) and not seeds.rising(flat)
     assert seeds.flattened(flat[:2]) is None  # two snapshots say nothing about a trend
 
 
@@ -85,11 +86,15 @@ def test_the_seeds_answer_counts_seeds_and_calls_overlaps_ties():
     assert "notes_lstm (LSTM, 3 seeds) and notes_gan (GAN, 3 seeds)" in text
     assert "10.0–10.0 core-minutes on 1 core a run (matched compute" in text
     # harmony: seed 0 and seed 2 apart (0.60 vs 0.50, 0.58 vs 0.43), seed 1 a tie (0.62, 0.61)
-    assert "On harmony ↑ the LSTM beats the GAN in 2 of 3 seeds; 1 of 3 are ties" in text
+    assert "On harmony ↑ the LSTM beats the GAN in 2 of 3 seeds (95% intervals apart); 1 of 3 " \
+           "are ties." in text
     assert "On realism (FD ↓) the data cannot tell the LSTM from the GAN in any of 3 seeds" in text
     assert "intervals above it for notes_lstm in 3 of 3 seeds, notes_gan in 2 of 3 seeds" in text
     assert "(`ngram`, harmony ↑ 0.700): intervals above it for notes_lstm in 0 of 3" in text
     assert "notes_lstm in 3 of 3 seeds; notes_gan in 3 of 3 seeds." in text
+    curves["notes_gan-seed1"].append(point(0.7, seconds=900))  # rises past its intervals
+    moved = "\n".join(seeds.seeds_lines(rows, curves, budgets, models, threads=1))
+    assert "notes_gan in 2 of 3 seeds (1 still rising at 10 core-minutes)" in moved
     assert "| notes_lstm<br><small>LSTM</small> | 3 | 1,000–1,002 | 10.0 | " \
            "50<br><small>50–50</small> | 0.600<br><small>0.600–0.600</small> | " \
            "0.600<br><small>0.580–0.620</small> |" in text

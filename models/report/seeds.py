@@ -110,9 +110,10 @@ def count_sentence(fam_runs: dict, col, by: dict) -> str:
         return f"On {what} the data cannot tell the {fa} from the {fb} in any of {n} seeds " \
                f"(their intervals overlap)."
     parts = [f"the {fa} beats the {fb} in {wins} of {n} seeds" if wins else "",
-             f"the {fb} beats the {fa} in {losses} of {n} seeds" if losses else "",
-             f"{n - wins - losses} of {n} are ties" if n - wins - losses else ""]
-    return f"On {what} " + "; ".join(p for p in parts if p) + " (95% intervals apart)."
+             f"the {fb} beats the {fa} in {losses} of {n} seeds" if losses else ""]
+    ties = n - wins - losses
+    return (f"On {what} " + " and ".join(p for p in parts if p) + " (95% intervals apart)"
+            + (f"; {ties} of {n} are ties." if ties else "."))
 
 
 def bar_sentence(groups: dict, by: dict, bar: str, words: str, col) -> str | None:
@@ -127,15 +128,25 @@ def bar_sentence(groups: dict, by: dict, bar: str, words: str, col) -> str | Non
             f"intervals above it for " + ", ".join(counts) + ".")
 
 
+def rising(pts: list[dict], key: str = "harmony") -> bool:
+    """Whether a curve ends above the start of its last third, intervals apart."""
+    pts = [p for p in pts if _finite(p.get(key))]
+    tail = pts[-max(2, math.ceil(len(pts) / 3)):]
+    return len(tail) >= 2 and tail[-1][f"{key}_low"] > tail[0][f"{key}_high"]
+
+
 def flat_sentence(groups: dict, curves: dict, budgets: dict, threads: int) -> str:
     parts = []
     for model, runs in groups.items():
         flat = [flattened(curves.get(r, [])) for r in runs]
-        rising = [r for r, f in zip(runs, flat) if f is False]
-        cm = max((core_minutes(budgets.get(r, {}), threads) for r in rising), default=0)
+        moving = [r for r, f in zip(runs, flat) if f is False]
+        up = sum(rising(curves.get(r, [])) for r in moving)
+        cm = max((core_minutes(budgets.get(r, {}), threads) for r in moving), default=0)
+        how = (f"{up} still rising" if up == len(moving) else
+               f"{len(moving)} still moving, {up} of them rising" if up else
+               f"{len(moving)} still moving")
         parts.append(f"{model} in {flat.count(True)} of {len(runs)} seeds"
-                     + (f" (still moving at {cm:.0f} core-minutes in {len(rising)})"
-                        if rising else ""))
+                     + (f" ({how} at {cm:.0f} core-minutes)" if moving else ""))
     return ("Curves flattened on harmony (the last third of the snapshots within each other's "
             "intervals): " + "; ".join(parts) + ".")
 
