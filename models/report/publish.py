@@ -9,7 +9,8 @@ figures included), ``provenance.json``, ``benchmark.csv``, ``table.csv`` and ``t
 ``curves/<model>.csv``, and for every run that plays notes ``notes/<run>.json`` and
 ``notes/<run>.mid`` (every generated clip, one after another) and, for each note model's best
 seed on harmony, ``excerpts/<run>/clip_00N.wav``. The pages' players are Ogg Vorbis
-(``compress_audio``), so a run of twenty models stays a few megabytes. Runs are kept as ``published/<kind>/<date>/``
+(``compress_audio``) and their figures 256-colour PNGs (``compress_images``), so a run of twenty
+models stays under 20 MB. Runs are kept as ``published/<kind>/<date>/``
 (an older one as ``published/<kind>/``); the site of any preset shows the newest run of each
 kind (``newest_runs``) in a section of its own (models/report/site.py: add_published), so a
 fresh clone rebuilds it without training anything.
@@ -73,6 +74,19 @@ def compress_audio(docs: Path) -> int:
     return len(waves)
 
 
+def compress_images(docs: Path) -> int:
+    """Every PNG of a published site source at 256 colours (about half the size; the figures
+    are flat colours and colour maps). Returns the number of files."""
+    from PIL import Image
+
+    pngs = sorted(docs.rglob("*.png"))
+    for png in pngs:
+        with Image.open(png) as im:
+            small = im.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+        small.save(png, optimize=True)
+    return len(pngs)
+
+
 def write_notes(results_dir: Path, out: Path, models: list[str], rows: list[dict]) -> None:
     """notes/<run>.json and .mid for every run that played notes, and excerpts of each note
     model's best seed on harmony."""
@@ -114,6 +128,7 @@ def publish(results_dir, out_dir, commit: str, wall_s: float, command: str) -> d
         shutil.copytree(results_dir / "site_src" / "docs", tmp / "docs",
                         ignore=shutil.ignore_patterns("runs"))  # no runs published inside runs
         compress_audio(tmp / "docs")
+        compress_images(tmp / "docs")
         write_json(tmp / "provenance.json", prov)
         shutil.copy(results_dir / "benchmark.csv", tmp / "benchmark.csv")
         for name in ("table.csv", "table.md"):
