@@ -291,13 +291,15 @@ def listening_entries(table: list[dict], models: list[str], samples: list, budge
 
 
 def front_page(docs: Path, published: list, local: dict, preset: str) -> str:
-    """The home page: the answer of the newest published run that has a summary, else of this
-    build, in docs/index.md's summary marker, after the table of the runs the site shows."""
+    """The home page: the answer of the newest published run of another preset that has a
+    summary, else of this build (a build of a published run's preset is that run's newest
+    evidence), in docs/index.md's summary marker, after the table of the runs the site
+    shows."""
     runs = []
     for p in published:
         summary = docs / "runs" / run_kind(p) / "summary.json"
-        if summary.is_file():
-            prov = read_json(Path(p) / "provenance.json")
+        prov = read_json(Path(p) / "provenance.json")
+        if summary.is_file() and prov["preset"] != preset:  # a build answers for its preset
             runs.append((prov["date"], run_kind(p), read_json(summary), prov))
     shown = runs_table([(run_kind(p), read_json(Path(p) / "provenance.json"))
                         for p in published], preset, this_commit(), cpu_model())
