@@ -250,7 +250,10 @@ def add_published(docs: Path, run_dir: Path) -> list[str]:
     """Copy a published run's pages (``run_dir/docs``, a whole site source of its own, so its
     relative links hold) below ``docs/runs/<name>/`` with a provenance page; its models."""
     dest = docs / "runs" / run_kind(run_dir)
-    shutil.copytree(run_dir / "docs", dest)
+    # its home page is not in the menu (this site's home page states its answer), and may link
+    # to the runs that site showed, which are not below it here
+    shutil.copytree(run_dir / "docs", dest, ignore=lambda d, names:
+                    ["index.md"] if Path(d) == run_dir / "docs" else [])
     prov = read_json(run_dir / "provenance.json")
     (dest / "provenance.md").write_text(provenance_page(prov, GENERATED))
     return list(prov["models"])
