@@ -175,6 +175,11 @@ def runs_of(models, model: str) -> list[str]:
     return [m for m in models if base(m) == model]
 
 
+def own(models) -> list[str]:
+    """The names among ``models`` that are models' own runs, not their extra seeds."""
+    return [m for m in models if base(m) == m]
+
+
 def spec(name: str) -> Model:
     """The declaration of a registered model (or of a run of one, ``run_name``); an unknown
     name is a one-line KeyError."""
@@ -213,11 +218,19 @@ def pairings(models, level: str | None = None) -> list[tuple[str, str]]:
     family joins by its family. A model's extra seeds are not paired (the seeds' answer sets
     them against each other: models/report/seeds.py)."""
     out = []
-    own = [m for m in models if base(m) == m]
     for lvl in (level,) if level else LEVELS:
-        sides = [select(own, level=lvl, family=f, ranked=True, token=False) for f in COMPARED]
+        sides = [select(own(models), level=lvl, family=f, ranked=True, token=False)
+                 for f in COMPARED]
         out += [(a, b) for a in sides[0] for b in sides[1]]
     return out
+
+
+def seed_runs(models) -> dict[str, list[str]]:
+    """{model: its runs} for the note-level models of the two families that train with steps,
+    among ``models`` (run names), family by family; a model with one run has one. The seeds'
+    answer (models/report/seeds.py) sets them against each other."""
+    return {m: runs_of(models, m) for fam in COMPARED
+            for m in select(own(models), level="notes", steps=True, ranked=True, family=fam)}
 
 
 class CheckpointError(FileNotFoundError):

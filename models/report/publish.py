@@ -25,35 +25,15 @@ from pathlib import Path
 
 from models.data.midi import write_notes_midi
 from models.io import atomic_dir, read_json, write_json
+from models.registry import seed_runs
 from models.report.provenance import collect
-from models.report.seeds import seed_runs
+from models.report.published import newest_runs, run_kind  # noqa: F401 (re-exported)
 from models.report.table import HARMONY, read_table
 from models.report.timeline import measured
 
 REQUIRED = ("site_src/docs", "site_src/mkdocs.yml", "benchmark.csv", "metrics/table.csv",
             "metrics/table.md")
-DATED = r"\d{4}-\d{2}-\d{2}"  # published/<kind>/<date>/
 EXCERPTS = 3  # clips of each note model's best seed
-
-
-def newest_runs(root="published") -> list[str]:
-    """The newest published run of each kind: ``<root>/<kind>/<date>/`` (the latest date) or,
-    for a kind published before dated folders, ``<root>/<kind>/`` itself."""
-    out = []
-    for kind in sorted(p for p in Path(root).glob("*") if p.is_dir()):
-        dated = sorted(p.parent for p in kind.glob("*/provenance.json")
-                       if re.fullmatch(DATED, p.parent.name))
-        if dated:
-            out.append(str(dated[-1]))
-        elif (kind / "provenance.json").is_file():
-            out.append(str(kind))
-    return out
-
-
-def run_kind(run_dir) -> str:
-    """A published run's kind, its name on the site: the folder above a dated one."""
-    run_dir = Path(run_dir)
-    return run_dir.parent.name if re.fullmatch(DATED, run_dir.name) else run_dir.name
 
 
 def compress_audio(docs: Path) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import statistics
 
-from models.registry import COMPARED, base, family, runs_of, select
+from models.registry import family, seed_runs
 from models.report.table import HARMONY, HEADLINE, versus
 
 COLOURS = {"GAN": "#c62828", "LSTM": "#1565c0"}
@@ -22,15 +22,6 @@ BARS = (("random_pitch", "Bach's rhythm with random pitches", HARMONY),
 FIGURE = "img/comparison/seeds.png"
 SHORT = {"fd": "realism: FD ↓", "musicality": "musicality ↑", "harmony": "harmony ↑"}
 WORDS = {"fd": "realism (FD ↓)", "musicality": "musicality ↑", "harmony": "harmony ↑"}
-
-
-def seed_runs(models) -> dict[str, list[str]]:
-    """{model: its runs} for the note-level models of the two families that train with steps,
-    among ``models`` (run names), in the registry's order; a model with one run has one."""
-    own = [m for m in models if base(m) == m]
-    learners = [m for fam in COMPARED
-                for m in select(own, level="notes", steps=True, ranked=True, family=fam)]
-    return {m: runs_of(models, m) for m in learners}
 
 
 def flattened(pts: list[dict], key: str = "harmony") -> bool | None:

@@ -30,7 +30,7 @@ from models.report.note_level import note_level_lines
 from models.report.numbers import tidy_tables
 from models.report.plots import real_clip
 from models.report.provenance import cpu_model, provenance_page
-from models.report.publish import run_kind
+from models.report.published import run_kind
 from models.report.runtime import machine_load, run_timing
 from models.report.seeds import FIGURE as SEEDS_FIGURE
 from models.report.seeds import seeds_lines

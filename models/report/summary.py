@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from models.registry import base, family, ranked, spec
+from models.registry import family, own, ranked, spec
 from models.report.learning import duration, trend
 from models.report.seeds import FIGURE as FIGURE_OF_SEEDS
 from models.report.table import (CLAIMS, HARMONY, HEADLINE, MUSICALITY_OA, PLAYS, REALISM,
@@ -126,8 +126,8 @@ def summary_lines(rows: list[dict], curves: dict, budgets: dict, preset: str,
     """The summary's sentences (Markdown list items and paragraphs, no heading), on each model's
     own run: its extra seeds answer in the seeds' section (models/report/seeds.py), so no
     sentence here picks a model's best seed."""
-    rows = [r for r in rows if base(r["model"]) == r["model"]]
-    curves = {m: c for m, c in curves.items() if base(m) == m}
+    rows = [r for r in rows if own([r["model"]])]
+    curves = {m: curves[m] for m in own(curves)}
     codes = statuses(rows)
     compared = [r["model"] for r in rows if ranked(r["model"])]  # baselines are the scale
     stepped = [m for m in compared if "steps" in budgets.get(m, {})]  # trained with steps

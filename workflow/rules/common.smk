@@ -5,10 +5,9 @@ from pathlib import Path
 sys.path.insert(0, workflow.basedir)  # the project's `models` package; scripts use step.start
 
 from models.config import ConfigError, resolve, run_config
-from models.registry import select, spec
-from models.report.publish import newest_runs
+from models.registry import seed_runs, select, spec
+from models.report.published import newest_runs
 from models.report.score import LISTENED
-from models.report.seeds import seed_runs
 
 try:
     _resolved = resolve(config)
