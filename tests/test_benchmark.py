@@ -76,9 +76,14 @@ def test_rate_leaves_out_the_compile_row_and_utilisation_uses_the_precision_peak
     assert cpu["peak_tflops"] is None and cpu["utilisation"] is None
     assert benchmark.peak_tflops("NVIDIA H100 80GB HBM3", "float32") == 494.7
     page = benchmark.benchmark_page([{k: benchmark._fmt(v) for k, v in row.items()}], "", "gpu")
-    assert "| m | mixed_bfloat16 | 8 | 40 | 5.00 | 40 |" in page and "10.1%" in page
+    assert "| m | mixed_bfloat16 | 8 | 40 | 5 | 40 | – | 2 | 2 |" in page
+    # 20 TFLOP a step, 100 TFLOP/s, 40 steps; 10.1% of the H100's bf16 peak
+    assert "| m | 20 TFLOP | 100 TFLOP/s | 800 TFLOP | 10.1% |" in page
     page = benchmark.benchmark_page([{k: benchmark._fmt(v) for k, v in steady.items()}], "", "")
-    assert "| 12.0 | 30.0 |" in page and "| 1.5 | 1000.0 |" in page
+    assert "| 12 | 2 | 2 |" in page and "| m | 40 | 40 | 1.5 | 1,000 |" in page
+    cpu_page = benchmark.benchmark_page([{k: benchmark._fmt(v) for k, v in cpu.items()}], "", "")
+    assert "utilisation |" not in cpu_page and "H100" not in cpu_page   # no GPU peak on a CPU
+    assert "| m | 20 TFLOP | 100 TFLOP/s | 800 TFLOP |" in cpu_page
 
 
 def tiny_trainer():

@@ -138,47 +138,84 @@ def run_lines(run: dict | None, machine: dict) -> list[str]:
     return lines
 
 
+def si(value, unit: str) -> str:
+    """``value`` with an SI prefix and three significant digits: 15.4 MFLOP; '–' for none."""
+    if value in (None, ""):
+        return "–"
+    v = float(value)
+    for factor, prefix in ((1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"),
+                           (1e3, "k")):
+        if abs(v) >= factor:
+            return f"{three(v / factor)} {prefix}{unit}"
+    return f"{three(v)} {unit}"
+
+
+def three(v: float) -> str:
+    """Three significant digits, without an exponent: 0.0123, 4.56, 789, 12,345."""
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
+
+
 def benchmark_page(rows: list[dict], generated: str, preset: str, run: dict | None = None,
                    machine: dict | None = None) -> str:
-    """The site's benchmark page from the benchmark CSV's rows; with ``machine``
-    (``machine_load``), a section on the whole run (``run_timing``) as well."""
-    def num(r, k, spec):
-        return format(float(r[k]), spec) if r.get(k) not in (None, "") else "–"
+    """The site's benchmark page from the benchmark CSV's rows: training speed, compute and
+    generation as three tables that fit the page (a utilisation column only where a row ran on
+    a device with a known peak); with ``machine`` (``machine_load``), a section on the whole
+    run (``run_timing``) as well."""
+    def num(r, k, spec=None):
+        return three(float(r[k])) if r.get(k) not in (None, "") else "–"
 
     devices = sorted({f"{r['device']} ({r['backend']})" for r in rows})
+    peaks = any(r.get("peak_tflops") not in (None, "") for r in rows)
+    peak_words = ("utilisation against the device's dense peak for the precision trained in "
+                  "(bf16 989 TFLOP/s, TF32 495 on an H100 or H200)" if peaks else
+                  "no utilisation: no peak is listed for the machine that ran it")
     lines = [generated, "# Benchmark", "",
              f"Speed of every trained model of the **{preset}** preset, on "
              f"{', '.join(devices) or 'no device'}, read from the run itself: steps/s from "
              "the training curves (the first row of a run, which holds the XLA compile, is "
              "left out; a run of one row has no steady rate), compile as the seconds of the "
              "first step (tracing, compiling and one step; the training budget starts after "
-             "it), FLOPs per step counted from the layers (multiply-adds of dense, convolution "
-             "and recurrent layers over the taps that read data; a backward pass is an input "
-             "and a weight gradient; checked against XLA's cost analysis within 5%), "
-             "utilisation against the device's dense peak for the precision trained in (bf16 "
-             "989 TFLOP/s, TF32 495 on an H100 or H200; none given for a CPU), core-minutes "
-             "as training minutes times the cores the training job held "
-             "(compute.train_threads). Generation: the "
-             "cold start (building, loading and compiling the generator, one batch) apart, "
-             "then seconds of audio made per second over every clip the job rendered, "
-             "post-processing (Griffin-Lim, inverse STFT) included.", "",
-             "| model | precision | batch | steps | steps/s | examples/s | TFLOP/step | "
-             "TFLOP/s | utilisation | compile (s) | first row (s) | train min (core-min) | "
-             "generation cold start (s) | generation × real time |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "it), core-minutes as training minutes times the cores the training job held "
+             "(compute.train_threads).", "",
+             "## Training", "",
+             "| model | precision | batch | steps | steps/s | examples/s | compile (s) | "
+             "training (min) | core-min |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
-        util = f"{100 * float(r['utilisation']):.1f}%" if r.get("utilisation") else "–"
         lines.append(
             f"| {r['model']} | {r['precision']} | {r['batch']} | {r['steps']} | "
-            f"{num(r, 'steps_per_s', '.2f')} | {num(r, 'examples_per_s', '.0f')} | "
-            f"{num(r, 'tflop_per_step', '.3g')} | {num(r, 'achieved_tflops', '.2f')} | {util} | "
-            f"{num(r, 'compile_s', '.1f')} | {num(r, 'first_row_s', '.1f')} | "
-            f"{num(r, 'train_min', '.2f')} ({num(r, 'core_min', '.1f')}) | "
-            f"{num(r, 'gen_cold_s', '.1f')} | "
-            f"{num(r, 'realtime_x', '.1f')} |")
-    lines += ["", "Generation speed counts every clip of the run made at once (a batch); "
-              "sample-by-sample models (SampleRNN, the seed's LSTM) are far slower per stream "
-              "than per batch."]
+            f"{num(r, 'steps_per_s', '.3g')} | {num(r, 'examples_per_s', '.3g')} | "
+            f"{num(r, 'compile_s', '.3g')} | {num(r, 'train_min', '.3g')} | "
+            f"{num(r, 'core_min', '.3g')} |")
+    lines += ["", "## Compute", "",
+              "FLOPs per step counted from the layers (multiply-adds of dense, convolution and "
+              "recurrent layers over the taps that read data; a backward pass is an input and "
+              "a weight gradient; checked against XLA's cost analysis within 5%); achieved: "
+              f"FLOPs per step times steps/s; {peak_words}.", "",
+              "| model | per step | achieved | whole training |"
+              + (" utilisation |" if peaks else ""),
+              "|---|---:|---:|---:|" + ("---:|" if peaks else "")]
+    for r in rows:
+        flop = float(r["tflop_per_step"]) * 1e12 if r.get("tflop_per_step") else None
+        total = flop * float(r["steps"]) if flop and r.get("steps") else None
+        achieved = (float(r["achieved_tflops"]) * 1e12 if r.get("achieved_tflops")
+                    else None)
+        util = (f" {100 * float(r['utilisation']):.3g}% |" if r.get("utilisation")
+                else " – |") if peaks else ""
+        lines.append(f"| {r['model']} | {si(flop, 'FLOP')} | {si(achieved, 'FLOP/s')} | "
+                     f"{si(total, 'FLOP')} |{util}")
+    lines += ["", "## Generation", "",
+              "The cold start (building, loading and compiling the generator, one batch) "
+              "apart, then seconds of audio made per second over every clip the job rendered, "
+              "post-processing (Griffin-Lim, inverse STFT) included. Every clip of the run is "
+              "made at once (a batch); sample-by-sample models (SampleRNN, the seed's LSTM) "
+              "are far slower per stream than per batch.", "",
+              "| model | clips | audio (s) | cold start (s) | × real time |",
+              "|---|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['model']} | {r.get('gen_clips') or '–'} | "
+                     f"{num(r, 'gen_audio_s', '.3g')} | {num(r, 'gen_cold_s', '.3g')} | "
+                     f"{num(r, 'realtime_x', '.3g')} |")
     if machine:
         lines += run_lines(run, machine)
     return "\n".join(lines) + "\n"

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from models.registry import ranked  # noqa: E402
-from models.report.plots import _save  # noqa: E402
+from models.report.plots import WIDTH, _save  # noqa: E402
 from models.report.table import DISTRIBUTION, HEADLINE, MUSICALITY, NOTES  # noqa: E402
 
 BASE, MODEL = "#9e9e9e", "#3f6fb5"
@@ -70,20 +70,47 @@ def _bars(ax, rows, values, lows=None, highs=None, title="", scale=False):
     ax.tick_params(axis="y", labelsize=7)
 
 
+def unoverlap(fig, texts, rounds: int = 50) -> None:
+    """Nudge annotations (offset in points) up or down, away from each other, until no two
+    labels' boxes overlap on the drawn figure (or ``rounds`` passes); a thin line keeps each
+    label tied to its point."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    to_points = 72 / fig.dpi
+    for _ in range(rounds):
+        boxes = [t.get_window_extent(renderer) for t in texts]
+        moved = False
+        for i, a in enumerate(boxes):
+            for b in boxes[:i]:
+                if not a.overlaps(b):
+                    continue
+                up = (a.y0 + a.y1) >= (b.y0 + b.y1)    # the later label moves away from b
+                shift = (b.y1 - a.y0 + 1) if up else -(a.y1 - b.y0 + 1)
+                x, y = texts[i].get_position()
+                texts[i].set_position((x, y + shift * to_points))
+                a = boxes[i] = texts[i].get_window_extent(renderer)
+                moved = True
+        if not moved:
+            return
+
+
 def headline_chart(rows: list[dict], path):
     """Audio realism (x; log when it spans decades) against musicality (y), 95% interval bars
     both ways; the baselines are grey reference points, models blue; held-out Bach sits top
     left. Returns the (closed) figure."""
     real, mus = HEADLINE[:2]
-    fig, ax = plt.subplots(figsize=(7.5, 5.2), constrained_layout=True)
+    fig, ax = plt.subplots(figsize=(WIDTH, 6.5), constrained_layout=True)
+    labels = []
     for r, colour in zip(rows, _colours(rows)):
         x, y = r[real.key], r[mus.key]
         xerr = [[x - r[f"{real.key}_low"]], [r[f"{real.key}_high"] - x]]
         yerr = [[y - r[f"{mus.key}_low"]], [r[f"{mus.key}_high"] - y]]
         ax.errorbar(x, y, xerr=np.abs(xerr), yerr=np.abs(yerr), fmt="o", ms=4, color=colour,
                     ecolor=colour, elinewidth=0.8, capsize=2)
-        ax.annotate(r["model"], (x, y), xytext=(4, 3), textcoords="offset points", fontsize=7,
-                    color="#555555" if colour == BASE else "black")
+        labels.append(ax.annotate(
+            r["model"], (x, y), xytext=(4, 3), textcoords="offset points", fontsize=8,
+            color="#555555" if colour == BASE else "black",
+            arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "#aaaaaa", "shrinkA": 0}))
     note = _scale(ax, [r[real.key] for r in rows], axis="x",
                   ends=[r[f"{real.key}_{end}"] for r in rows for end in ("low", "high")])
     ax.set_xlabel(f"{real.label.split(': ')[1]} (audio realism; left is closer to held-out "
@@ -92,6 +119,8 @@ def headline_chart(rows: list[dict], path):
     ax.tick_params(labelsize=7)
     ax.set_title("The two headline numbers, 95% intervals (grey: baselines and the "
                  "teacher-forced diagnostic)", fontsize=9)
+    ax.margins(x=0.08)    # room for the rightmost label
+    unoverlap(fig, labels)
     _save(fig, path)
     return fig
 
@@ -101,7 +130,9 @@ def distribution_chart(rows: list[dict], path):
     Each panel's y axis is linear or logarithmic by its own values (``_scale``). Returns the
     (closed) figure."""
     cols = DISTRIBUTION
-    fig, axes = plt.subplots(2, 4, figsize=(13, 6.5), constrained_layout=True)
+    ncol = 3
+    fig, axes = plt.subplots(-(-len(cols) // ncol), ncol, figsize=(WIDTH, 3.3 * -(-len(cols) // ncol)),
+                             constrained_layout=True)
     for ax in list(axes.flat)[len(cols):]:
         ax.set_visible(False)
     for ax, col in zip(axes.flat, cols):
@@ -119,7 +150,7 @@ def distribution_chart(rows: list[dict], path):
 def memorisation_chart(rows: list[dict], metrics: list[dict], path) -> None:
     """Copy rate per model under its copying-test verdict (a test, so no C_T bars to rank), and
     the distances to the nearest training clip."""
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.4), constrained_layout=True)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(WIDTH, 4.8), constrained_layout=True)
     _bars(a, rows, [r["copy_rate"] for r in rows],
           title="copy rate (share nearer a training clip than 95% of unseen real clips)")
     a.set_xticks(np.arange(len(rows)), [f"{r['model']} ({r['verdict']})" for r in rows],
@@ -141,7 +172,8 @@ def musicality_chart(rows: list[dict], path) -> None:
     cols = [c for c in MUSICALITY + NOTES if c.better == "ref"]
     ncol = 3
     nrow = int(np.ceil(len(cols) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(11, 3.2 * nrow), constrained_layout=True)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(WIDTH, 3.3 * nrow),
+                             constrained_layout=True)
     for ax, col in zip(axes.flat, cols):
         means = [r[f"{col.key}_mean"] for r in rows]
         _bars(ax, rows, means, [r[f"{col.key}_ci_low"] for r in rows],

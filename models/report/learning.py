@@ -37,7 +37,7 @@ def learning_chart(curves: dict[str, list[dict]], rows: list[dict], path) -> Non
     one line per model with its 95% intervals as a shaded band; held-out Bach and noise as
     horizontal bands of their intervals."""
     base = {r["model"]: r for r in rows if r["model"] in BANDS}
-    fig, axes = plt.subplots(len(HEADLINE), 2, figsize=(11, 3.6 * len(HEADLINE)),
+    fig, axes = plt.subplots(len(HEADLINE), 2, figsize=(WIDTH, 3.4 * len(HEADLINE) + 1.2),
                              constrained_layout=True, squeeze=False)
     for i, col in enumerate(HEADLINE):
         for j, (x_key, x_label) in enumerate(AXES):
@@ -66,7 +66,8 @@ def learning_chart(curves: dict[str, list[dict]], rows: list[dict], path) -> Non
                                      if x_key == "seconds" else ""), fontsize=8)
             ax.set_ylabel(col.label, fontsize=8)
             ax.tick_params(labelsize=7)
-    axes[0, 1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    handles, labels = axes[0, 1].get_legend_handles_labels()   # below the panels: their width
+    fig.legend(handles, labels, fontsize=8, loc="outside lower center", ncol=4)
     fig.suptitle("Quality against training compute (solid: GANs, dashed: LSTMs and RNNs; "
                  "bands: 95% intervals)", fontsize=10)
     _save(fig, path)

@@ -27,9 +27,16 @@ def _panels(model: str, samples_dir, clips_dir, n: int):
     return panels
 
 
+# The site's content column is 938 px wide in a 1280 px window (Material, contents in the
+# left sidebar): every figure is drawn at most WIDTH inches at DPI, 900 px, so that the page
+# shows it at its own size and its text at the size it was set in.
+DPI = 90
+WIDTH = 10.0
+
+
 def _save(fig, path) -> None:
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=90, format="png")
+        fig.savefig(tmp, dpi=DPI, format="png")
     plt.close(fig)
 
 
@@ -40,7 +47,7 @@ def waveplot(panels, path) -> None:
                              squeeze=False)
     for ax, (title, clip) in zip(axes[:, 0], panels):
         librosa.display.waveshow(clip, sr=SAMPLE_RATE, ax=ax, color="tab:blue")
-        ax.set(title=title, ylim=(-1, 1), ylabel="amplitude")
+        ax.set(title=title, ylim=(-1, 1), ylabel="amplitude", xlabel="time (s)")
         ax.label_outer()
     fig.tight_layout()
     _save(fig, path)
@@ -58,7 +65,7 @@ def spectrogram(panels, path, ev: dict) -> None:
         db = librosa.power_to_db(mel, ref=1.0, top_db=80)
         img = librosa.display.specshow(db, sr=SAMPLE_RATE, hop_length=ev["hop"], x_axis="time",
                                        y_axis="mel", ax=ax, vmin=-80, vmax=20, cmap="magma")
-        ax.set(title=title)
+        ax.set(title=title, xlabel="time (s)", ylabel="mel frequency (Hz)")
         ax.label_outer()
     fig.colorbar(img, ax=axes[:, 0].tolist(), format="%+.0f dB", shrink=0.8)
     _save(fig, path)
@@ -83,8 +90,13 @@ def plot_curves(model: str, curves_csv, path) -> None:
         raise ValueError(f"{curves_csv}: no training rows logged")
     keys = [k for k in rows[0] if k not in ("step", "seconds")]
     step = np.array([float(r["step"]) for r in rows])
-    fig, axes = plt.subplots(1, len(keys), figsize=(3 * len(keys), 2.8), squeeze=False)
-    for ax, key in zip(axes[0], keys):
+    ncol = min(len(keys), 3)
+    nrow = -(-len(keys) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(min(WIDTH, 3.3 * ncol), 2.8 * nrow),
+                             squeeze=False)
+    for ax in axes.flat[len(keys):]:
+        ax.set_visible(False)
+    for ax, key in zip(axes.flat, keys):
         title = TITLES.get(key, key.replace("_", " "))
         ax.plot(step, [float(r[key]) for r in rows], marker="." if len(rows) < 30 else None)
         ax.set(title=title, xlabel="training step")
