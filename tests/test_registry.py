@@ -161,7 +161,7 @@ def test_a_toy_model_joins_everything_from_its_registry_line(tmp_path, data_dir,
     rows = {m: {"musicality_notes": v, "musicality_notes_low": v - 0.05,
                 "musicality_notes_high": v + 0.05}
             for m, v in (("notes_lstm", 0.5), ("notes_gan", 0.52), ("toy_triads", 0.9))}
-    text = " ".join(note_level.verdict_sentences(rows, {}))
+    text = " ".join(note_level.pair_lines(rows, {}))
     assert "the LSTM is closer to held-out Bach (LSTM toy_triads 0.900" in text
     registry.train("toy_triads", data_dir, tmp_path / "ckpt", CFG)
     registry.generate("toy_triads", tmp_path / "ckpt", tmp_path / "samples", 3, seed=0, cfg=CFG)

@@ -88,6 +88,11 @@ def test_matched_compute_cuts_every_model_at_the_smallest_budget():
         learning.matched_compute(token)[2]["lstm_seed"]["steps"] == 2
     lines = learning.matched_table(curves, ROWS)
     assert len([ln for ln in lines if ln.startswith("| notes_gan")]) == 1
+    # one table a level, each at the most its own models reached: notes_gan's 5 snapshots
+    # end at 16e9 FLOPs, wavegan's 3 at 4e9; the note level is not cut at wavegan's budget
+    assert "at or below 16 GFLOP" in lines[0] and "at or below 4 GFLOP" in " ".join(lines)
+    notes_row = next(ln for ln in lines if ln.startswith("| notes_gan"))
+    assert "| 16 | " in notes_row and "16 GFLOP" in notes_row
     assert learning.trend(curves["notes_gan"]).startswith("still improving")
     assert learning.trend(curves["wavegan"]).startswith("flat")
     levelled = curves["notes_gan"][:4] + [dict(curves["notes_gan"][3], steps=16)]

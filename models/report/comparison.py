@@ -7,7 +7,8 @@ import math
 from models.registry import MODELS, base, ranked, select, spec, token
 from models.report.summary import cpu_audio_sentence
 from models.report.learning import duration
-from models.report.table import (DISTRIBUTION, GROUPS, HEADLINE, all_tables, best, learned,
+from models.report.blocks import fold
+from models.report.table import (DISTRIBUTION, GROUPS, HEADLINE, best, held_out_means, learned,
                                  markdown_table, statuses, tied_best)
 
 SEED_MODELS = ("wavegan", "specgan")  # the seed preferred WaveGAN by ear
@@ -74,7 +75,7 @@ def paper_steps(models) -> dict[str, int]:
     from models.config import resolve
 
     paper = resolve({"preset": "paper"})
-    return {m: paper[m]["steps"] for m in models if "steps" in paper.get(m, {})}
+    return {m: paper[base(m)]["steps"] for m in models if "steps" in paper.get(base(m), {})}
 
 
 def status_lines(rows: list[dict], budgets: dict, paper_steps: dict) -> list[str]:
@@ -88,10 +89,10 @@ def status_lines(rows: list[dict], budgets: dict, paper_steps: dict) -> list[str
         if "steps" not in meta:
             continue
         paper = paper_steps.get(r["model"])
-        share = f"{100 * meta['steps'] / paper:.2g}%" if paper else "—"
+        share = f"{100 * meta['steps'] / paper:.2g}% of {paper:,}" if paper else "—"
         kind = "token" if token(r["model"]) else "main" if ranked(r["model"]) else "—"
         lines.append(f"| {r['model']} | {kind} | {codes[r['model']][1]} | {meta['steps']:,} | "
-                     f"{duration(meta['train_s'])} | {share} of {paper or 0:,} |")
+                     f"{duration(meta['train_s'])} | {share} |")
     compared = sum(1 for r in rows if codes[r["model"]][0] != "baseline")
     tokens = [r["model"] for r in rows if token(r["model"])]
     return [f"A model **learned** when one of its headline numbers is better than the noise "
@@ -231,11 +232,9 @@ def comparison_page(rows: list[dict], preset: str, header: str,
              f"{rows[0]['window']:,} samples (a model that makes longer clips is cut into "
              f"windows of this length like every other) against {rows[0]['n_reference']} "
              f"held-out reference windows of real Bach (pieces no model trained on), and "
-             f"{rows[0]['n_train']} training clips for the memorisation test.", "",
-             "## Where each model stands", "",
-             *([cpu_audio_sentence(budgets or {}), ""] if cpu_audio_sentence(budgets or {}) else []),
-             *status_lines(rows, budgets or {}, paper_steps or {}), *learning,
-             "## The headline", "",
+             f"{rows[0]['n_train']} training clips for the memorisation test. The answer "
+             "first; every table behind it is folded under *Every metric* (click to open).",
+             "", "## The headline", "",
              "Three numbers lead: **audio realism**, a Fréchet distance between the model's "
              "and held-out Bach's audio (0 = the same); **musicality**, how much the notes "
              "basic-pitch transcribes from the model's audio overlap with held-out Bach's in "
@@ -245,25 +244,9 @@ def comparison_page(rows: list[dict], preset: str, header: str,
              "Bach with every note at a random pitch, is the bar for harmony: a model above it "
              "learned more than rhythm and piano sound. Why these three is on "
              "[Does the metric work?](validity.md).", "",
+             markdown_table(rows, HEADLINE), *counted_lines(rows),
              "![audio realism and musicality with 95% intervals](img/comparison/headline.png)",
-             "",
-             markdown_table(rows, HEADLINE), *counted_lines(rows), "## Every metric", "",
-             "Intervals are 95%: FD a bootstrap over windows, KD subsets of half the windows, "
-             "descriptor means a bootstrap over windows, musicality a bootstrap over windows of "
-             "both sets. The embedding behind each metric is named "
-             "in its column and on the [method](method.md#metrics) page. Bold: the best "
-             "model that learned in the column, and every model that learned whose interval "
-             "cannot be told from its (baselines are the scale: "
-             + "; ".join(f"{m} {spec(m).role}" for m in select([r["model"] for r in rows
-                                                                 if base(r["model"]) in MODELS],
-                                                                  baseline=True))
-             + "; a diagnostic such as lstm_seed_teacher, fed real audio, is shown but not "
-             "ranked). The copying test is a verdict, not a score: it is never bolded.", "",
-             all_tables(rows), "## Charts", "",
-             "![distribution metrics with 95% intervals](img/comparison/distribution.png)", "",
-             "![memorisation test](img/comparison/memorisation.png)", "",
-             "![musicality descriptors](img/comparison/musicality.png)", "",
-             "## What the numbers say", "", "### Closest to real Bach, per metric", ""]
+             "", "## What the numbers say", "", "### Closest to real Bach, per metric", ""]
     lines += [f"- {s}" for s in closest_sentences(rows)]
     if rank:
         lines += ["", "Mean rank over the distribution metrics, of the models that learned: "
@@ -276,7 +259,31 @@ def comparison_page(rows: list[dict], preset: str, header: str,
     extra = seed_verdict(rows, budgets) + seed_lstm(rows)
     if extra:
         lines += ["", "### The seed study's claims", ""] + [f"- {s}" for s in extra]
+    cpu = cpu_audio_sentence(budgets or {})
+    lines += ["", "## Where each model stands", "", *([cpu, ""] if cpu else []),
+              *status_lines(rows, budgets or {}, paper_steps or {})]
     lines += list(note_section)
+    lines += ["", *learning]
+    lines += ["## Every metric", "",
+              "Intervals are 95%: FD a bootstrap over windows, KD subsets of half the windows, "
+              "descriptor means a bootstrap over windows, musicality a bootstrap over windows of "
+              "both sets. The embedding behind each metric is named "
+              "in its column and on the [method](method.md#metrics) page. Bold: the best "
+              "model that learned in the column, and every model that learned whose interval "
+              "cannot be told from its (baselines are the scale: "
+              + "; ".join(f"{m} {spec(m).role}" for m in select([r["model"] for r in rows
+                                                                  if base(r["model"]) in MODELS],
+                                                                 baseline=True))
+              + "; a diagnostic such as lstm_seed_teacher, fed real audio, is shown but not "
+              "ranked). The copying test is a verdict, not a score: it is never bolded.", ""]
+    ref = held_out_means(rows)
+    for title, cols in GROUPS.items():
+        if cols is not HEADLINE:   # the headline table leads the page
+            lines += fold(title, markdown_table(rows, cols, ref).split("\n"))
+    lines += fold("Charts: distribution metrics, memorisation, musicality descriptors", [
+        "![distribution metrics with 95% intervals](img/comparison/distribution.png)", "",
+        "![memorisation test](img/comparison/memorisation.png)", "",
+        "![musicality descriptors](img/comparison/musicality.png)"])
     lines += long_form_lines(rows, seams or {})
     lines += ["", "What numbers cannot say (originality, culture, ethics) is on the "
               "[discussion](discussion.md) page.", "",

@@ -70,28 +70,24 @@ def _bars(ax, rows, values, lows=None, highs=None, title="", scale=False):
     ax.tick_params(axis="y", labelsize=7)
 
 
-def unoverlap(fig, texts, rounds: int = 50) -> None:
-    """Nudge annotations (offset in points) up or down, away from each other, until no two
-    labels' boxes overlap on the drawn figure (or ``rounds`` passes); a thin line keeps each
-    label tied to its point."""
+def unoverlap(fig, texts, tries: int = 8) -> None:
+    """Place annotations (offset in points) one by one, top to bottom, each at the nearest of
+    its own height's steps up or down (up to ``tries`` each way) where its box overlaps no
+    label placed before it; a thin line ties a moved label to its point."""
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     to_points = 72 / fig.dpi
-    for _ in range(rounds):
-        boxes = [t.get_window_extent(renderer) for t in texts]
-        moved = False
-        for i, a in enumerate(boxes):
-            for b in boxes[:i]:
-                if not a.overlaps(b):
-                    continue
-                up = (a.y0 + a.y1) >= (b.y0 + b.y1)    # the later label moves away from b
-                shift = (b.y1 - a.y0 + 1) if up else -(a.y1 - b.y0 + 1)
-                x, y = texts[i].get_position()
-                texts[i].set_position((x, y + shift * to_points))
-                a = boxes[i] = texts[i].get_window_extent(renderer)
-                moved = True
-        if not moved:
-            return
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    placed = []
+    for i in sorted(range(len(texts)), key=lambda i: -boxes[i].y0):
+        box, step = boxes[i], boxes[i].height + 1
+        for k in [0] + [k * sign for k in range(1, tries + 1) for sign in (-1, 1)]:
+            moved = box.translated(0, k * step)
+            if not any(moved.overlaps(other) for other in placed):
+                break
+        x, y = texts[i].get_position()
+        texts[i].set_position((x, y + k * step * to_points))
+        placed.append(moved)
 
 
 def headline_chart(rows: list[dict], path):

@@ -11,8 +11,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from models.io import read_json  # noqa: E402
-from models.registry import family, token  # noqa: E402
-from models.report.plots import _save  # noqa: E402
+from models.registry import base, family, spec, token  # noqa: E402
+from models.report.benchmark import si  # noqa: E402
+from models.report.blocks import fold  # noqa: E402
+from models.report.plots import WIDTH, _save  # noqa: E402
 from models.report.table import HEADLINE, status, versus  # noqa: E402
 
 BANDS = {"real_heldout": ("held-out Bach", "#2e7d32"), "noise": ("noise", "#9e9e9e")}
@@ -108,19 +110,37 @@ def _ci(p: dict, key: str, digits: int) -> str:
             f"{p[f'{key}_high']:.{digits}f}]</small>")
 
 
+LEVELS = {"notes": "note-level models (trained on the scores' notes)",
+          "audio": "raw-audio models (trained on the clips)"}
+
+
 def matched_table(curves: dict[str, list[dict]], rows: list[dict]) -> list[str]:
-    """The matched-compute table's lines (with the sentence that says where it is cut)."""
+    """The matched-compute tables, one per level (note-level models first: the comparison is
+    decided there), each at the largest compute every model of that level reached, with the
+    sentence that says what is matched and where it is cut."""
+    lines = []
+    for level, words in LEVELS.items():
+        group = {m: pts for m, pts in curves.items() if spec(base(m)).level == level}
+        if group:
+            lines += level_table(group, rows, words)
+    return lines
+
+
+def level_table(curves: dict[str, list[dict]], rows: list[dict], words: str) -> list[str]:
+    """One level's matched-compute table (``matched_table``)."""
     key, level, at = matched_compute(curves)
     if not at:
         return []
     noise = next((r for r in rows if r["model"] == "noise"), None)
-    unit = "FLOPs" if key == "flops" else "s of training"
-    lines = [f"Every model at the largest compute all of them reached, {level:.3g} {unit}: "
-             "each model's last snapshot at or below it, measured like the final models "
-             "(training seconds include the first step's compilation). The token-budget "
-             f"models ({', '.join(m for m in curves if token(m)) or 'none here'}) do not set "
-             "this level: their whole run may end below it.", "",
-             "| model | family | steps | training s | FLOPs | audio realism (FD) ↓ | "
+    amount = si(level, "FLOP") if key == "flops" else f"{level:.3g} s of training"
+    tokens = [m for m in curves if token(m)]
+    lines = [f"**The {words} at matched compute**: each at its last snapshot at or below "
+             f"{amount}, the largest compute every one of them reached, measured like the "
+             f"final models. Matched on {'FLOPs' if key == 'flops' else 'training seconds'}; "
+             "steps and training seconds (the first step's compilation included) beside them."
+             + (f" The token-budget models ({', '.join(tokens)}) do not set this level: their "
+                "whole run may end below it." if tokens else ""), "",
+             "| model | family | steps | training (s) | compute | audio realism (FD) ↓ | "
              "musicality ↑ | harmony ↑ | status at this compute |",
              "|---|---|---:|---:|---:|---:|---:|---:|---|"]
     for model, p in sorted(at.items(), key=lambda kv: kv[1]["fd"] if kv[1] else math.inf):
@@ -129,12 +149,12 @@ def matched_table(curves: dict[str, list[dict]], rows: list[dict]) -> list[str]:
             lines.append(f"| {model} | {family(model) or '?'} | — | — | — | — | — | — | "
                          f"its first snapshot ({first['steps']:,} steps) is already above |")
             continue
-        words = status({"model": model, **p}, noise)[1]
-        flops = f"{p['flops']:.2g}" if _numbers(p.get("flops")) else "—"
+        words_ = status({"model": model, **p}, noise)[1]
+        flops = si(p["flops"], "FLOP") if _numbers(p.get("flops")) else "—"
         lines.append(f"| {model} | {family(model) or '?'} | {p['steps']:,} | "
                      f"{p['seconds']:.0f} | {flops} | {_ci(p, 'fd', 1)} | "
-                     f"{_ci(p, 'musicality', 3)} | {_ci(p, 'harmony', 3)} | {words} |")
-    return lines
+                     f"{_ci(p, 'musicality', 3)} | {_ci(p, 'harmony', 3)} | {words_} |")
+    return lines + [""]
 
 
 def trend(pts: list[dict]) -> str:
@@ -182,6 +202,6 @@ def learning_section(curves: dict[str, list[dict]], rows: list[dict], img: str) 
             "each snapshot made the same seeded set the final model made, measured by the two "
             "headline numbers.", "",
             f"![headline numbers against training seconds and FLOPs]({img})", "",
-            *matched_table(curves, rows), "", "Trend of each curve, first snapshot to last "
-            "(95% intervals apart or not):", "", *[f"- {s}" for s in trend_sentences(curves)],
-            ""]
+            *matched_table(curves, rows),
+            *fold("Trend of each curve, first snapshot to last (95% intervals apart or not)",
+                  [f"- {s}" for s in trend_sentences(curves)])]

@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 
 from models.registry import MODELS, base, family, pairings, ranked, select, spec
+from models.report.benchmark import si
+from models.report.blocks import fold
 # (key in the row, what it is called, better: "high" or "low", digits)
 MEASURES = (("harmony_notes", "harmony on the notes themselves", "high", 3),
             ("harmony", "harmony of the transcribed audio", "high", 3),
@@ -77,7 +79,7 @@ def _budget(meta: dict | None) -> str:
     if not meta or "steps" not in meta:
         return "—"
     flops = meta.get("flops_per_step")
-    total = f", {meta['steps'] * flops:.1e} FLOPs" if flops else ""
+    total = f", {si(meta['steps'] * flops, 'FLOP')}" if flops else ""
     return f"{meta['steps']:,} steps, {meta['train_s']:.0f} s{total}"
 
 
@@ -126,18 +128,41 @@ def feature_lines(notes: dict) -> list[str]:
             ""] + lines + [""]
 
 
+def budget_sentence(budgets: dict, a: str, b: str) -> str:
+    """How ``a``'s and ``b``'s training budgets compare, in every measure the run has: seconds
+    (what a preset's max_minutes matches), FLOPs counted from the layers, steps, and the
+    precision each trained in; matched only where seconds are within MATCHED."""
+    ma, mb = budgets[a], budgets[b]
+    flops = {m: meta["steps"] * meta["flops_per_step"] for m, meta in ((a, ma), (b, mb))
+             if meta.get("flops_per_step") and meta.get("steps")}
+
+    def ratio(x, y):
+        return f"{max(x, y) / min(x, y):.2g}×" if min(x, y) > 0 else "—"
+
+    measures = [f"training seconds {ratio(ma['train_s'], mb['train_s'])}"]
+    if len(flops) == 2:
+        measures.append(f"FLOPs {ratio(flops[a], flops[b])}")
+    measures.append(f"steps {ratio(ma['steps'], mb['steps'])}")
+    precisions = {ma.get("precision", "float32"), mb.get("precision", "float32")}
+    spread = abs(ma["train_s"] - mb["train_s"]) / max(ma["train_s"], mb["train_s"])
+    return (f"Training budgets: {a} {_budget(ma)}, {ma.get('precision', 'float32')}; "
+            f"{b} {_budget(mb)}, {mb.get('precision', 'float32')}. Apart by "
+            + ", ".join(measures) + ". "
+            + ("Matched in training seconds (within 20%), the measure the preset sets"
+               if spread <= MATCHED else "NOT matched in training seconds (more than 20% "
+               "apart), the measure the preset sets")
+            + ("; FLOPs are not matched" if len(flops) == 2 and
+               max(flops.values()) / min(flops.values()) > 1 + MATCHED else "")
+            + ("; they trained in different precisions" if len(precisions) > 1 else "") + ".")
+
+
 def pair_sentences(rows: dict, budgets: dict, a: str, b: str) -> list[str]:
     """LSTM ``a`` against GAN ``b``: their budgets, then which is closer to held-out Bach,
     measure by measure."""
     lstm, gan = rows[a], rows[b]
     out = []
-    times = [budgets.get(m, {}).get("train_s") for m in (a, b)]
-    if all(times):
-        spread = abs(times[0] - times[1]) / max(times)
-        out.append(f"Training budgets: {a} {_budget(budgets[a])}, {b} {_budget(budgets[b])}; "
-                   + ("matched in wall-clock time (within 20%)." if spread <= MATCHED else
-                      f"they differ by {spread:.0%}, so this is NOT a matched-compute "
-                      "comparison."))
+    if all("train_s" in budgets.get(m, {}) for m in (a, b)):
+        out.append(budget_sentence(budgets, a, b))
     for key, label, better, digits in MEASURES:
         if f"{key}_low" not in lstm or f"{key}_low" not in gan:
             continue
@@ -153,12 +178,18 @@ def pair_sentences(rows: dict, budgets: dict, a: str, b: str) -> list[str]:
     return out
 
 
-def verdict_sentences(rows: dict, budgets: dict) -> list[str]:
+def pair_lines(rows: dict, budgets: dict) -> list[str]:
     """Each LSTM against each GAN of the note level (the registry's families), measure by
-    measure, then every note-level model against the baselines, and every neural one against
-    the counting baseline (n-gram counts of the same tokens)."""
+    measure."""
+    return [s for a, b in pairings(note_models(rows), "notes")
+            for s in pair_sentences(rows, budgets, a, b)]
+
+
+def verdict_sentences(rows: dict, budgets: dict) -> list[str]:
+    """Every note-level model against the baselines, and every neural one against the counting
+    baseline (n-gram counts of the same tokens)."""
     models = note_models(rows)
-    out = [s for a, b in pairings(models, "notes") for s in pair_sentences(rows, budgets, a, b)]
+    out = []
     on_notes = (("harmony_notes", "harmony on notes", "high", 3),
                 ("harmony", "harmony (transcribed)", "high", 3))
     for name in models:
@@ -202,5 +233,9 @@ def note_level_lines(table: list[dict], note_level: dict | None, budgets: dict,
              f"({note_level['n_windows']} windows of {note_level['window_s']:.3f} s each; "
              "95% intervals). The random-pitch row keeps the held-out scores' rhythm and draws "
              "every pitch at random: a model must beat it to show it learned more than rhythm.",
-             ""] + table_lines(rows, budgets) + feature_lines(note_level["rows"]) + [""]
-            + [f"- {s}" for s in verdict_sentences(rows, budgets)])
+             ""] + table_lines(rows, budgets) + [""]
+            + fold("What the harmony on the notes is made of, feature by feature",
+                   feature_lines(note_level["rows"]))
+            + [f"- {s}" for s in pair_lines(rows, budgets)] + [""]
+            + fold("Every note-level model against every bar (random pitches, noise, n-gram)",
+                   [f"- {s}" for s in verdict_sentences(rows, budgets)]))

@@ -29,8 +29,9 @@ from models.report.listening import write_listening
 from models.report.note_level import note_level_lines
 from models.report.numbers import tidy_tables
 from models.report.plots import real_clip
-from models.report.provenance import cpu_model, provenance_page
+from models.report.provenance import cpu_model
 from models.report.published import run_kind
+from models.report.published_pages import add_published
 from models.report.runtime import machine_load, run_timing
 from models.report.seeds import FIGURE as SEEDS_FIGURE
 from models.report.seeds import seeds_lines
@@ -246,19 +247,6 @@ def mkdocs_config(src_dir: Path, models: list[str], preset: str,
             "nav": nav}
 
 
-def add_published(docs: Path, run_dir: Path) -> list[str]:
-    """Copy a published run's pages (``run_dir/docs``, a whole site source of its own, so its
-    relative links hold) below ``docs/runs/<name>/`` with a provenance page; its models."""
-    dest = docs / "runs" / run_kind(run_dir)
-    # its home page is not in the menu (this site's home page states its answer), and may link
-    # to the runs that site showed, which are not below it here
-    shutil.copytree(run_dir / "docs", dest, ignore=lambda d, names:
-                    ["index.md"] if Path(d) == run_dir / "docs" else [])
-    prov = read_json(run_dir / "provenance.json")
-    (dest / "provenance.md").write_text(provenance_page(prov, GENERATED))
-    return list(prov["models"])
-
-
 def note_section(inputs, models: list[str], table: list[dict]) -> list[str]:
     """The comparison page's note-level section, when the run measured its note models."""
     if not getattr(inputs, "note_level", None):
@@ -407,11 +395,11 @@ def build_pages(inputs, src_dir, preset: str, models: list[str], n_players: int,
                 info=listing.get("info")))
         published = sorted(published, reverse=True,  # newest first
                            key=lambda p: read_json(Path(p) / "provenance.json")["date"])
-        runs = {run_kind(p): add_published(docs, Path(p)) for p in published}
+        runs = {run_kind(p): add_published(docs, Path(p), GENERATED) for p in published}
         (docs / "index.md").write_text(front_page(docs, published, summary, preset))
         write_listening(docs, listening_entries(table, models, inputs.samples, budgets,
                                                 inputs.scores), inputs.real_excerpts, GENERATED)
-        for page in docs.rglob("*.md"):  # a published run's pages are its own, as it wrote them
+        for page in docs.rglob("*.md"):  # a published run's: tidied as they were copied
             if "runs" not in page.relative_to(docs).parts:
                 page.write_text(tidy_tables(page.read_text()))
         (tmp / "mkdocs.yml").write_text(yaml.safe_dump(
