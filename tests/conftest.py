@@ -153,7 +153,15 @@ def timed():
     return timing
 
 
+# What the browser saw of the site's main pages (tests/test_site_fit.py), asserted there.
+LAYOUT: list[str] = []
+
+
 def pytest_terminal_summary(terminalreporter):
+    if LAYOUT:
+        terminalreporter.section("the site in Chromium at 1280 x 900 (asserted)")
+        for line in LAYOUT:
+            terminalreporter.write_line(line)
     if not TIMINGS:
         return
     terminalreporter.section("timings (reported, not asserted)")

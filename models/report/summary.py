@@ -212,9 +212,11 @@ def home_page(template: str, header: str, summary: dict, prefix: str, source: st
     figures = [f"![{alt}]({prefix}{path})" for alt, path in FIGURES]
     block = ["## The answer so far", "",
              f"Generated from {source}; every number below is on "
-             f"its [comparison]({prefix}comparison.md) page with its interval.", "",
-             *runs,
+             f"its [comparison]({prefix}comparison.md) page with its interval"
+             + ("; every run the site shows is listed under "
+                "[the runs on this site](#the-runs-on-this-site)." if runs else "."), "",
              *[line.replace(f"]({FIGURE_OF_SEEDS})", f"]({prefix}{FIGURE_OF_SEEDS})")
                for line in summary.get("seeds", [])],
-             *summary["lines"], *[f for fig in figures for f in (fig, "")]]
+             *summary["lines"], *[f for fig in figures for f in (fig, "")],
+             *(["## The runs on this site", "", *runs] if runs else [])]
     return header + template.replace(MARKER, "\n".join(block))
