@@ -155,6 +155,17 @@ def three(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
 
 
+def filled(head: list[str], left: str, rows: list[list]) -> list[str]:
+    """A Markdown table of ``rows`` without the columns that no row has a value in (all '–':
+    an older run's CSV, or a measure this machine does not give); the first ``len(left)``
+    columns left-aligned, the rest numbers."""
+    keep = [j for j in range(len(head))
+            if j == 0 or any(str(r[j]) not in ("–", "", "None") for r in rows)]
+    align = ["---" if j < len(left) else "---:" for j in keep]
+    return ["| " + " | ".join(head[j] for j in keep) + " |", "|" + "|".join(align) + "|",
+            *["| " + " | ".join(str(r[j]) for j in keep) + " |" for r in rows]]
+
+
 def benchmark_page(rows: list[dict], generated: str, preset: str, run: dict | None = None,
                    machine: dict | None = None) -> str:
     """The site's benchmark page from the benchmark CSV's rows: training speed, compute and
@@ -178,15 +189,11 @@ def benchmark_page(rows: list[dict], generated: str, preset: str, run: dict | No
              "it), core-minutes as training minutes times the cores the training job held "
              "(compute.train_threads).", "",
              "## Training", "",
-             "| model | precision | batch | steps | steps/s | examples/s | compile (s) | "
-             "training (min) | core-min |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
-    for r in rows:
-        lines.append(
-            f"| {r['model']} | {r['precision']} | {r['batch']} | {r['steps']} | "
-            f"{num(r, 'steps_per_s', '.3g')} | {num(r, 'examples_per_s', '.3g')} | "
-            f"{num(r, 'compile_s', '.3g')} | {num(r, 'train_min', '.3g')} | "
-            f"{num(r, 'core_min', '.3g')} |")
+             *filled(["model", "precision", "batch", "steps", "steps/s", "examples/s",
+                      "compile (s)", "training (min)", "core-min"], "lll",
+                     [[r["model"], r["precision"], r["batch"], r["steps"],
+                       num(r, "steps_per_s"), num(r, "examples_per_s"), num(r, "compile_s"),
+                       num(r, "train_min"), num(r, "core_min")] for r in rows])]
     lines += ["", "## Compute", "",
               "FLOPs per step counted from the layers (multiply-adds of dense, convolution and "
               "recurrent layers over the taps that read data; a backward pass is an input and "
@@ -210,12 +217,9 @@ def benchmark_page(rows: list[dict], generated: str, preset: str, run: dict | No
               "post-processing (Griffin-Lim, inverse STFT) included. Every clip of the run is "
               "made at once (a batch); sample-by-sample models (SampleRNN, the seed's LSTM) "
               "are far slower per stream than per batch.", "",
-              "| model | clips | audio (s) | cold start (s) | × real time |",
-              "|---|---:|---:|---:|---:|"]
-    for r in rows:
-        lines.append(f"| {r['model']} | {r.get('gen_clips') or '–'} | "
-                     f"{num(r, 'gen_audio_s', '.3g')} | {num(r, 'gen_cold_s', '.3g')} | "
-                     f"{num(r, 'realtime_x', '.3g')} |")
+              *filled(["model", "clips", "audio (s)", "cold start (s)", "× real time"], "l",
+                      [[r["model"], r.get("gen_clips") or "–", num(r, "gen_audio_s"),
+                        num(r, "gen_cold_s"), num(r, "realtime_x")] for r in rows])]
     if machine:
         lines += run_lines(run, machine)
     return "\n".join(lines) + "\n"

@@ -228,7 +228,7 @@ def cell(row: dict, col: Column, bold: bool) -> str:
     if col.better == "test":
         ct = row["c_t"]
         number = "" if math.isnan(ct) else f"C_T {ct:.1f}, "
-        return f"{row['verdict']} ({number}{row['cells_used']}/{row['cells']} cells)"
+        return f"{row['verdict']} ({number}{row['cells_used']}/{row['cells']} k-means cells)"
     v = col.value(row)
     why = degenerate(row, col)
     if why == "no value":
