@@ -125,5 +125,5 @@ def add_published(docs: Path, run_dir: Path, generated: str) -> list[str]:
         if "includes" in page.relative_to(dest).parts:   # snippets, not pages
             continue
         page.write_text(add_note(tidy_tables(page.read_text()), relative(note, page, dest)))
-    (dest / "provenance.md").write_text(provenance_page(prov, generated))
+    (dest / "provenance.md").write_text(tidy_tables(provenance_page(prov, generated)))
     return list(prov["models"])
