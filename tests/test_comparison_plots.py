@@ -91,3 +91,26 @@ def test_the_scale_follows_the_span(values, ends, scale, linthresh):
     cp._scale(ax, values, axis="x", ends=ends)
     assert ax.get_xscale() == scale and ax.get_yscale() == "linear"
     plt.close(fig)
+
+
+def test_headline_labels_do_not_overlap_and_the_chart_fits_the_column(tmp_path):
+    """Models on the same spot (lstm and rnn both at noise's values, say) get labels apart,
+    each tied to its point; the chart is drawn for the site's column (at most 900 px)."""
+    from PIL import Image
+
+    from models.report.plots import DPI, WIDTH
+
+    same = {c.key: (1.0, 50.0, 50.0, 50.0) for c in HEADLINE}   # three models on one spot
+    rows = make_rows(same)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = cp.headline_chart(rows, tmp_path / "headline.png")
+    FigureCanvasAgg(fig).draw()     # the chart was closed once saved: a canvas to measure on
+    labels = [t for t in fig.axes[0].texts if t.get_text() in MODELS]
+    assert len(labels) == len(MODELS)
+    from matplotlib.text import Text
+
+    renderer = fig.canvas.get_renderer()
+    boxes = [Text.get_window_extent(t, renderer) for t in labels]     # the text, not its line
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[:i])
+    assert Image.open(tmp_path / "headline.png").width <= WIDTH * DPI == 900

@@ -8,6 +8,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
 
 from models.registry import ranked  # noqa: E402
 from models.report.plots import WIDTH, _save  # noqa: E402
@@ -77,7 +78,8 @@ def unoverlap(fig, texts, tries: int = 8) -> None:
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     to_points = 72 / fig.dpi
-    boxes = [t.get_window_extent(renderer) for t in texts]
+    # the text's own box: an annotation's extent also holds its line to the point
+    boxes = [Text.get_window_extent(t, renderer) for t in texts]
     placed = []
     for i in sorted(range(len(texts)), key=lambda i: -boxes[i].y0):
         box, step = boxes[i], boxes[i].height + 1
