@@ -62,13 +62,13 @@ def _bars(ax, rows, values, lows=None, highs=None, title="", scale=False):
         err = np.abs(np.stack([values - np.asarray(lows, float),
                                np.asarray(highs, float) - values]))
     ax.bar(x, values, color=_colours(rows), yerr=err, capsize=2, error_kw={"lw": 0.8})
-    ax.set_xticks(x, [r["model"] for r in rows], rotation=60, ha="right", fontsize=7)
+    ax.set_xticks(x, [r["model"] for r in rows], rotation=60, ha="right", fontsize=8)
     ax.set_title(title, fontsize=9)
     if scale:
         note = _scale(ax, values, ends=[*lows, *highs] if lows is not None else ())
         if note:
-            ax.set_ylabel(note, fontsize=7)
-    ax.tick_params(axis="y", labelsize=7)
+            ax.set_ylabel(note, fontsize=8)
+    ax.tick_params(axis="y", labelsize=8)
 
 
 def unoverlap(fig, texts, tries: int = 8) -> None:
@@ -114,7 +114,7 @@ def headline_chart(rows: list[dict], path):
     ax.set_xlabel(f"{real.label.split(': ')[1]} (audio realism; left is closer to held-out "
                   f"Bach{'; ' + note if note else ''})", fontsize=8)
     ax.set_ylabel(f"{mus.label.split(': ')[1]} (musicality; 1 = like held-out Bach)", fontsize=8)
-    ax.tick_params(labelsize=7)
+    ax.tick_params(labelsize=8)
     ax.set_title("The two headline numbers, 95% intervals (grey: baselines and the "
                  "teacher-forced diagnostic)", fontsize=9)
     ax.margins(x=0.08)    # room for the rightmost label
@@ -128,7 +128,7 @@ def distribution_chart(rows: list[dict], path):
     Each panel's y axis is linear or logarithmic by its own values (``_scale``). Returns the
     (closed) figure."""
     cols = DISTRIBUTION
-    ncol = 3
+    ncol = 3 if len(rows) <= 12 else 2   # a model's name needs room under its bar
     fig, axes = plt.subplots(-(-len(cols) // ncol), ncol, figsize=(WIDTH, 3.3 * -(-len(cols) // ncol)),
                              constrained_layout=True)
     for ax in list(axes.flat)[len(cols):]:
@@ -152,23 +152,23 @@ def memorisation_chart(rows: list[dict], metrics: list[dict], path) -> None:
     _bars(a, rows, [r["copy_rate"] for r in rows],
           title="copy rate (share nearer a training clip than 95% of unseen real clips)")
     a.set_xticks(np.arange(len(rows)), [f"{r['model']} ({r['verdict']})" for r in rows],
-                 rotation=60, ha="right", fontsize=7)
+                 rotation=60, ha="right", fontsize=8)
     a.axhline(0.05, color="#3f6fb5", lw=0.8, ls="--")
     held = metrics[0]["arrays"]["held_nn"]
     data = [held] + [m["arrays"]["gen_nn"] for m in metrics]
     b.boxplot(data, vert=True, showfliers=False)
     b.set_xticks(np.arange(1, len(data) + 1), ["held-out"] + [m["model"] for m in metrics],
-                 rotation=60, ha="right", fontsize=7)
+                 rotation=60, ha="right", fontsize=8)
     b.axhline(np.median(held), color="#3f6fb5", lw=0.8, ls="--")
     b.set_title("distance to the nearest training clip (0 = an exact copy)", fontsize=9)
-    b.tick_params(axis="y", labelsize=7)
+    b.tick_params(axis="y", labelsize=8)
     _save(fig, path)
 
 
 def musicality_chart(rows: list[dict], path) -> None:
     """Each descriptor's mean per model with its interval; the dashed line is held-out Bach."""
     cols = [c for c in MUSICALITY + NOTES if c.better == "ref"]
-    ncol = 3
+    ncol = 3 if len(rows) <= 12 else 2   # a model's name needs room under its bar
     nrow = int(np.ceil(len(cols) / ncol))
     fig, axes = plt.subplots(nrow, ncol, figsize=(WIDTH, 3.3 * nrow),
                              constrained_layout=True)

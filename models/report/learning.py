@@ -67,7 +67,7 @@ def learning_chart(curves: dict[str, list[dict]], rows: list[dict], path) -> Non
             ax.set_xlabel(x_label + (" (the first step's compilation included)"
                                      if x_key == "seconds" else ""), fontsize=8)
             ax.set_ylabel(col.label, fontsize=8)
-            ax.tick_params(labelsize=7)
+            ax.tick_params(labelsize=8)
     handles, labels = axes[0, 1].get_legend_handles_labels()   # below the panels: their width
     fig.legend(handles, labels, fontsize=8, loc="outside lower center", ncol=4)
     fig.suptitle("Quality against training compute (solid: GANs, dashed: LSTMs and RNNs; "

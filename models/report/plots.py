@@ -30,8 +30,8 @@ def _panels(model: str, samples_dir, clips_dir, n: int):
 # The site's content column is 938 px wide in a 1280 px window (Material, contents in the
 # left sidebar): every figure is drawn at most WIDTH inches at DPI, 900 px, so that the page
 # shows it at its own size and its text at the size it was set in.
-DPI = 90
-WIDTH = 10.0
+DPI = 100
+WIDTH = 9.0
 
 
 def _save(fig, path) -> None:

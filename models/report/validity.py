@@ -74,12 +74,12 @@ def plot_degradation(name: str, part: dict, path) -> None:
         span = np.nanmax(s) - np.nanmin(s) if np.isfinite(s).any() else 0
         y = (s - np.nanmin(s)) / span if span > 0 else np.zeros_like(s)
         ax.plot(x, y, marker="o", ms=3, lw=1, label=col.label.rstrip(" ↓↑"))
-    ax.set_xticks(x, ["clean"] + [f"{r['strength']:g}" for r in rows[1:]], fontsize=7)
-    ax.set_xlabel(part["label"], fontsize=7)
-    ax.set_ylabel("score, scaled (1 = worst rung)", fontsize=7)
+    ax.set_xticks(x, ["clean"] + [f"{r['strength']:g}" for r in rows[1:]], fontsize=8)
+    ax.set_xlabel(part["label"], fontsize=8)
+    ax.set_ylabel("score, scaled (1 = worst rung)", fontsize=8)
     ax.set_title(name.replace("_", " "), fontsize=9)
-    ax.tick_params(labelsize=7)
-    ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.tick_params(labelsize=8)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     _save(fig, path)
 
