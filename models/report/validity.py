@@ -18,6 +18,7 @@ import numpy as np  # noqa: E402
 from scipy.stats import spearmanr  # noqa: E402
 
 from models.io import atomic_path, read_json  # noqa: E402
+from models.report.blocks import fold  # noqa: E402
 from models.report.plots import _save  # noqa: E402
 from models.report.table import (DISTRIBUTION, GROUPS, HARMONY, HEADLINE,  # noqa: E402
                                  MUSICALITY, REALISM)
@@ -237,17 +238,17 @@ def validity_page(panel: dict, generated: str, preset: str, chart_href,
               "(n/a). Each chart scales every metric to its own range over the rungs: a line "
               "that rises from 0 to 1, left to right, tracks the degradation.", ""]
     for d in names:
-        lines += [f"## {d.replace('_', ' ').capitalize()}", "",
-                  f"Strength: {panel[d]['label']}.", "",
-                  f"![{d}]({chart_href(d)})", "",
-                  "| rung | strength | FD log-mel | musicality | harmony | FD musicnn | "
-                  "descriptor distance | copying test |", "|---:|---|---:|---:|---:|---:|---:|---|"]
+        rungs = ["| rung | strength | FD log-mel | musicality | harmony | FD musicnn | "
+                 "descriptor distance | copying test |", "|---:|---|---:|---:|---:|---:|---:|---|"]
         for r in panel[d]["rows"]:
             strength = "clean" if r["strength"] is None else f"{r['strength']:g}"
             harm = r.get("harmony", math.nan)
-            lines.append(f"| {r['rung']} | {strength} | {r['fd']:.2f} | {r['musicality']:.3f} "
+            rungs.append(f"| {r['rung']} | {strength} | {r['fd']:.2f} | {r['musicality']:.3f} "
                          f"| {'n/a' if math.isnan(harm) else f'{harm:.3f}'} "
                          f"| {r['fd_musicnn']:.2f} | {r['descriptor_distance']:.3f} | "
                          f"{r['verdict']} |")
-        lines.append("")
+        lines += [f"## {d.replace('_', ' ').capitalize()}", "",
+                  f"Strength: {panel[d]['label']}.", "",
+                  f"![{d}]({chart_href(d)})", "",
+                  *fold(f"Every rung's numbers: {d.replace('_', ' ')}", rungs)]
     return "\n".join(lines)
