@@ -190,7 +190,8 @@ def trend_sentences(curves: dict[str, list[dict]]) -> list[str]:
 
 
 def learning_section(curves: dict[str, list[dict]], rows: list[dict], img: str) -> list[str]:
-    """The comparison page's first section: the figure, the matched table, the trends."""
+    """The comparison page's section on quality against compute: the figure, the matched
+    tables, the trends (folded)."""
     if not curves:
         return []
     n = sorted({len(p) for p in curves.values()})

@@ -130,7 +130,7 @@ def feature_lines(notes: dict) -> list[str]:
 
 def budget_sentence(budgets: dict, a: str, b: str) -> str:
     """How ``a``'s and ``b``'s training budgets compare, in every measure the run has: seconds
-    (what a preset's max_minutes matches), FLOPs counted from the layers, steps, and the
+    (what a preset's max_minutes caps), FLOPs counted from the layers, steps, and the
     precision each trained in; matched only where seconds are within MATCHED."""
     ma, mb = budgets[a], budgets[b]
     flops = {m: meta["steps"] * meta["flops_per_step"] for m, meta in ((a, ma), (b, mb))
@@ -144,13 +144,12 @@ def budget_sentence(budgets: dict, a: str, b: str) -> str:
         measures.append(f"FLOPs {ratio(flops[a], flops[b])}")
     measures.append(f"steps {ratio(ma['steps'], mb['steps'])}")
     precisions = {ma.get("precision", "float32"), mb.get("precision", "float32")}
-    spread = abs(ma["train_s"] - mb["train_s"]) / max(ma["train_s"], mb["train_s"])
+    spread = abs(ma["train_s"] - mb["train_s"]) / (max(ma["train_s"], mb["train_s"]) or 1)
     return (f"Training budgets: {a} {_budget(ma)}, {ma.get('precision', 'float32')}; "
             f"{b} {_budget(mb)}, {mb.get('precision', 'float32')}. Apart by "
             + ", ".join(measures) + ". "
-            + ("Matched in training seconds (within 20%), the measure the preset sets"
-               if spread <= MATCHED else "NOT matched in training seconds (more than 20% "
-               "apart), the measure the preset sets")
+            + ("Matched in training seconds (within 20%)" if spread <= MATCHED else
+               "NOT matched in training seconds (more than 20% apart)")
             + ("; FLOPs are not matched" if len(flops) == 2 and
                max(flops.values()) / min(flops.values()) > 1 + MATCHED else "")
             + ("; they trained in different precisions" if len(precisions) > 1 else "") + ".")
