@@ -68,7 +68,11 @@ def test_smoke_build_is_complete(smoke_build):
     for chart in ("headline", "distribution", "memorisation", "musicality", "learning"):
         assert (out / "site" / "img" / "comparison" / f"{chart}.png").stat().st_size > 10_000
     assert "Where each model stands" in page and "Quality against training compute" in page
-    assert "status" in page.split("<table>")[1]       # the status table leads, then the rest
+    tables = page.split("<table>")[1:]
+    assert "audio realism" in tables[0] and "status" not in tables[0]   # the headline leads,
+    assert any("status" in t.split("</thead>")[0] for t in tables[1:])  # where each stands after
+    assert page.index("Where each model stands") > page.index("What the numbers say")
+    assert page.count("<details") >= 6      # every other metric's table and the charts: folded
     note_level = json.loads((out / "metrics" / "note_level.json").read_text())["rows"]
     assert set(note_level) == {*(m for m in RUNS if spec(m).notes), "real_heldout",
                                "random_pitch"}
@@ -289,9 +293,13 @@ def test_quality_against_compute_has_a_curve_per_neural_model(smoke_build):
         final = json.loads((out / "metrics" / f"{model}.json").read_text())
         assert rows[-1]["fd"] == final["fd"]          # the last snapshot is the final model
     page = (out / "site_src" / "docs" / "comparison.md").read_text()
-    matched = page.split("largest compute all of them reached")[1].split("\n\n")[1]
-    assert len([ln for ln in matched.splitlines() if ln.startswith("| ")]) == \
-        len([m for m in RUNS if base(m) in LEARNERS]) + 1  # the header and a row per run
+    # one matched-compute table a level: the note-level models first, each table at the most
+    # compute every one of its models reached; a header and a row per run in all
+    levels = page.split("at matched compute**")[1:]
+    assert len(levels) == 2 and "note-level models" in page.split("at matched compute**")[0]
+    rows = [ln for level in levels for ln in level.split("\n\n")[1].splitlines()
+            if ln.startswith("| ")]
+    assert len(rows) == len([m for m in RUNS if base(m) in LEARNERS]) + 2
     home = (out / "site_src" / "docs" / "index.md").read_text()
     assert "## The answer so far" in home and "**Which learned.**" in home
     assert "img/comparison/headline.png" in home and "img/comparison/learning.png" in home
