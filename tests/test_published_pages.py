@@ -21,9 +21,10 @@ def test_the_note_names_commit_preset_machine_and_the_changes_since():
     assert note.startswith('!!! note "Published `gpu` run: measured by the code of commit '
                            '`38d657e`"')
     assert "The `gpu` preset on NVIDIA H100, d." in note
-    assert "has changed in 21 commits since" in note
-    assert "has not changed since" in pp.measured_by(prov, "gpu", 0)
-    assert "changed" not in pp.measured_by(prov, "gpu", None)    # git cannot tell: no claim
+    assert "21 commits since have touched the metric code (models/evaluate/)" in note
+    assert "1 commit since has touched" in pp.measured_by(prov, "gpu", 1)
+    assert "No commit since has touched" in pp.measured_by(prov, "gpu", 0)
+    assert "touched" not in pp.measured_by(prov, "gpu", None)    # git cannot tell: no claim
     page = pp.add_note("<!-- x -->\n# Title\n\ntext\n", "NOTE\n")
     assert page.split("\n")[:5] == ["<!-- x -->", "# Title", "", "NOTE", ""]
 

@@ -42,10 +42,11 @@ def measured_by(prov: dict, name: str, changes: int | None) -> str:
     """The note under a published page's title: which run, preset, machine and code."""
     commit = prov.get("commit", "unknown")[:7]
     since = ("" if changes is None else
-             " The metric code has not changed since." if changes == 0 else
-             f" The metric code ({METRIC_CODE}/) has changed in {changes} commit"
-             f"{'s' if changes != 1 else ''} since, so this build's numbers for the same "
-             "model may differ; set numbers against each other only within one run.")
+             " No commit since has touched the metric code." if changes == 0 else
+             f" {changes} commit{'s' if changes != 1 else ''} since {'has' if changes == 1 else 'have'} "
+             f"touched the metric code ({METRIC_CODE}/): where {'it' if changes == 1 else 'they'} "
+             "changed what is measured, this build's numbers for the same model differ; set "
+             "numbers against each other only within one run.")
     return (f'!!! note "Published `{name}` run: measured by the code of commit `{commit}`"\n'
             f"    The `{prov.get('preset', name)}` preset on {prov.get('device') or 'a CPU'}, "
             f"{prov.get('date', 'date unknown')}. Every number on this page is as that "
