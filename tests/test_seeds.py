@@ -7,7 +7,7 @@ import pytest
 from models.config import ConfigError, resolve, run_config
 from models.registry import base, pairings, run_name, runs_of, spec
 from models.report import seeds
-from models.report.publish import newest_runs, run_kind
+from models.report.published import newest_runs, run_kind
 
 
 def test_a_seed_is_a_run_of_its_model():

@@ -3,9 +3,9 @@ folded block opened. Nothing is wider than the content column (every table's scr
 and the content area itself: scrollWidth within clientWidth), and every image is drawn at its
 intended size: this build's figures at their own pixel width (they are drawn for the column:
 models/report/plots.py), an image the page sizes (a listening cell's spectrogram and score,
-a long piece's score: style width 100%) filling its box, and a published run's figure that this build could not
-redraw from the run's numbers (an older run's learning curves or charts) at no less than 90%
-of its width. The measurements of the home, comparison and listening pages go to the test run's
+a long piece's score: style width 100%) filling its box, and a published run's figure that
+this build could not redraw from the run's numbers (an older run's learning curves or
+charts) at no less than 90% of its width. The measurements of the home, comparison and listening pages go to the test run's
 summary."""
 from conftest import LAYOUT, serve
 from test_site import CHROMIUM, FLAGS

@@ -71,6 +71,18 @@ def _bars(ax, rows, values, lows=None, highs=None, title="", scale=False):
     ax.tick_params(axis="y", labelsize=8)
 
 
+def _grid(n_panels: int, n_models: int):
+    """(figure, the panels in order) for a chart of ``n_panels`` bar panels, three to a row
+    (two when there are more than 12 models: a model's name needs room under its bar), the
+    column's width across; the grid's unused panels hidden."""
+    ncol = 3 if n_models <= 12 else 2
+    nrow = -(-n_panels // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(WIDTH, 3.3 * nrow), constrained_layout=True)
+    for ax in list(axes.flat)[n_panels:]:
+        ax.set_visible(False)
+    return fig, list(axes.flat)[:n_panels]
+
+
 def unoverlap(fig, texts, tries: int = 8) -> None:
     """Place annotations (offset in points) one by one, top to bottom, each at the nearest of
     its own height's steps up or down (up to ``tries`` each way) where its box overlaps no
@@ -128,12 +140,8 @@ def distribution_chart(rows: list[dict], path):
     Each panel's y axis is linear or logarithmic by its own values (``_scale``). Returns the
     (closed) figure."""
     cols = DISTRIBUTION
-    ncol = 3 if len(rows) <= 12 else 2   # a model's name needs room under its bar
-    fig, axes = plt.subplots(-(-len(cols) // ncol), ncol, figsize=(WIDTH, 3.3 * -(-len(cols) // ncol)),
-                             constrained_layout=True)
-    for ax in list(axes.flat)[len(cols):]:
-        ax.set_visible(False)
-    for ax, col in zip(axes.flat, cols):
+    fig, axes = _grid(len(cols), len(rows))
+    for ax, col in zip(axes, cols):
         lows = [r[f"{col.key}_low"] for r in rows] if col.interval else None
         highs = [r[f"{col.key}_high"] for r in rows] if col.interval else None
         _bars(ax, rows, [r[col.key] for r in rows], lows, highs, col.label, scale=True)
@@ -168,17 +176,12 @@ def memorisation_chart(rows: list[dict], metrics: list[dict], path) -> None:
 def musicality_chart(rows: list[dict], path) -> None:
     """Each descriptor's mean per model with its interval; the dashed line is held-out Bach."""
     cols = [c for c in MUSICALITY + NOTES if c.better == "ref"]
-    ncol = 3 if len(rows) <= 12 else 2   # a model's name needs room under its bar
-    nrow = int(np.ceil(len(cols) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(WIDTH, 3.3 * nrow),
-                             constrained_layout=True)
-    for ax, col in zip(axes.flat, cols):
+    fig, axes = _grid(len(cols), len(rows))
+    for ax, col in zip(axes, cols):
         means = [r[f"{col.key}_mean"] for r in rows]
         _bars(ax, rows, means, [r[f"{col.key}_ci_low"] for r in rows],
               [r[f"{col.key}_ci_high"] for r in rows], col.label)
         ax.axhline(rows[0][f"{col.key}_reference"], color="#c0392b", lw=1, ls="--")
-    for ax in list(axes.flat)[len(cols):]:
-        ax.set_visible(False)
     fig.suptitle("Musicality descriptors (dashed red: held-out Bach)", fontsize=10)
     _save(fig, path)
 

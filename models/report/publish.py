@@ -27,7 +27,6 @@ from models.data.midi import write_notes_midi
 from models.io import atomic_dir, read_json, write_json
 from models.registry import seed_runs
 from models.report.provenance import collect
-from models.report.published import newest_runs, run_kind  # noqa: F401 (re-exported)
 from models.report.table import HARMONY, read_table
 from models.report.timeline import measured
 

@@ -15,14 +15,17 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 
 from models.config import ROOT
 from models.io import read_json
 from models.report.benchmark import benchmark_page, read_benchmark
+from models.report.comparison_plots import plot_all
 from models.report.numbers import tidy_tables
 from models.report.plots import plot_curves
 from models.report.provenance import provenance_page
 from models.report.published import run_kind
+from models.report.table import read_table
 
 METRIC_CODE = "models/evaluate"   # what measures every number of a run
 
@@ -41,12 +44,13 @@ def changed_since(commit: str, path: str = METRIC_CODE) -> int | None:
 def measured_by(prov: dict, name: str, changes: int | None) -> str:
     """The note under a published page's title: which run, preset, machine and code."""
     commit = prov.get("commit", "unknown")[:7]
+    one = changes == 1
     since = ("" if changes is None else
              " No commit since has touched the metric code." if changes == 0 else
-             f" {changes} commit{'s' if changes != 1 else ''} since {'has' if changes == 1 else 'have'} "
-             f"touched the metric code ({METRIC_CODE}/): where {'it' if changes == 1 else 'they'} "
-             "changed what is measured, this build's numbers for the same model differ; set "
-             "numbers against each other only within one run.")
+             f" {changes} commit{'' if one else 's'} since {'has' if one else 'have'} touched "
+             f"the metric code ({METRIC_CODE}/): where {'it' if one else 'they'} changed what "
+             "is measured, this build's numbers for the same model differ; set numbers "
+             "against each other only within one run.")
     return (f'!!! note "Published `{name}` run: measured by the code of commit `{commit}`"\n'
             f"    The `{prov.get('preset', name)}` preset on {prov.get('device') or 'a CPU'}, "
             f"{prov.get('date', 'date unknown')}. Every number on this page is as that "
@@ -79,11 +83,6 @@ def redraw_comparison(run_dir: Path, img: Path) -> bool:
     """The run's comparison charts redrawn by this build's plotting code from its table.csv
     and metrics/, where its table has every column this code draws (a run of older metric
     code may lack some: its own charts stay); whether they were."""
-    from types import SimpleNamespace
-
-    from models.report.comparison_plots import plot_all
-    from models.report.table import read_table
-
     charts = ("headline", "distribution", "memorisation", "musicality")
     if not all((img / f"{c}.png").is_file() for c in charts):
         return False

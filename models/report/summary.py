@@ -126,8 +126,9 @@ def summary_lines(rows: list[dict], curves: dict, budgets: dict, preset: str,
     """The summary's sentences (Markdown list items and paragraphs, no heading), on each model's
     own run: its extra seeds answer in the seeds' section (models/report/seeds.py), so no
     sentence here picks a model's best seed."""
-    rows = [r for r in rows if own([r["model"]])]
-    curves = {m: curves[m] for m in own(curves)}
+    runs = set(own([r["model"] for r in rows]) + own(curves))
+    rows = [r for r in rows if r["model"] in runs]
+    curves = {m: c for m, c in curves.items() if m in runs}
     codes = statuses(rows)
     compared = [r["model"] for r in rows if ranked(r["model"])]  # baselines are the scale
     stepped = [m for m in compared if "steps" in budgets.get(m, {})]  # trained with steps
