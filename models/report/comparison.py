@@ -234,7 +234,8 @@ def comparison_page(rows: list[dict], preset: str, header: str,
              f"windows of this length like every other) against {rows[0]['n_reference']} "
              f"held-out reference windows of real Bach (pieces no model trained on), and "
              f"{rows[0]['n_train']} training clips for the memorisation test. The answer "
-             "first; every table behind it is folded under *Every metric* (click to open).",
+             "first; the per-metric tables and charts are folded under *Every metric*, and "
+             "longer detail elsewhere in blocks like them (click a block to open it).",
              "", "## The headline", "",
              "Three numbers lead: **audio realism**, a Fréchet distance between the model's "
              "and held-out Bach's audio (0 = the same); **musicality**, how much the notes "
