@@ -7,3 +7,8 @@ order: ``data`` (audio and clips), ``train`` (what every trainer shares), ``gan`
 reads a run's settings. The Snakemake workflow in ``workflow/`` calls these functions through
 thin scripts; the tests import them directly.
 """
+from models import numba_cache as _numba_cache
+
+# Before anything imports numba: this process's own numba cache (parallel jobs writing one
+# cache crash later runs; see models/numba_cache.py).
+_numba_cache.use_private()

@@ -17,6 +17,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# Every process of the test run, the builds' jobs included, copies one numba snapshot, compiled
+# once at the session's start (pytest_sessionstart): .ci/run points this at an empty folder.
+os.environ.setdefault("BACHGEN_NUMBA_CACHE", str(ROOT / "results" / "cache" / "numba"))
+from models import numba_cache  # noqa: E402  (this process's own numba cache, first)
 
 SR = 16000
 # What a checkout holds beside the sources; the smoke build runs in a copy without these.
@@ -155,6 +159,11 @@ def timed():
 
 # What the browser saw of the site's main pages (tests/test_site_fit.py), asserted there.
 LAYOUT: list[str] = []
+
+
+def pytest_sessionstart(session):
+    with timing("numba snapshot: compiled (a cold cache) or found"):
+        numba_cache.fill("models.evaluate.warm")
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -10,7 +10,7 @@ PKG = ROOT / "models"
 # Lowest first. A module imports its own stage and stages below it, never one above or beside it.
 # config sits above the registry: it checks a run's model names against it (no stage imports
 # config but the report, for the project's root folder).
-LAYERS = [{"io"}, {"audio"}, {"data"}, {"train"}, {"gan", "seq", "baselines"}, {"registry"},
+LAYERS = [{"io", "numba_cache"}, {"audio"}, {"data"}, {"train"}, {"gan", "seq", "baselines"}, {"registry"},
           {"config"}, {"evaluate"}, {"report"}]
 RANK = {name: i for i, names in enumerate(LAYERS) for name in names}
 STAGES = ("data", "train", "gan", "seq", "evaluate", "report")
@@ -46,7 +46,7 @@ def stage_of(module: str) -> str:
 
 def test_top_level_holds_the_stages_and_few_modules():
     top = sorted(p.name for p in PKG.glob("*.py"))
-    assert len(top) <= 6, top
+    assert len(top) <= 7, top
     folders = {p.name for p in PKG.iterdir() if p.is_dir() and p.name != "__pycache__"}
     assert folders == set(STAGES)
     placed = set(RANK) | {"models"}

@@ -24,6 +24,18 @@ DEGRADATIONS = [d for d in config["validity"]["degradations"]
                 if d != "random_pitch" or config["data"]["source"] == "bach_render"]
 
 
+onstart:
+    # librosa's numba functions, compiled once into a snapshot every job copies into a cache
+    # of its own, before any job starts: parallel jobs never write one cache
+    # (models/numba_cache.py). About 30 s on a cold machine, nothing afterwards.
+    from models import numba_cache
+
+    if not numba_cache.snapshot_dir().is_dir():
+        print(f"bachgen: compiling librosa's numba functions once, into "
+              f"{numba_cache.snapshot_dir()}", file=sys.stderr)
+    numba_cache.fill("models.evaluate.warm")
+
+
 wildcard_constraints:
     model="|".join(MODELS),
     degradation="|".join(DEGRADATIONS) or "none",
