@@ -82,6 +82,15 @@ def test_smoke_build_is_complete(smoke_build):
         assert len(listing["notes"]) == 16
 
 
+def test_no_job_compiled_numba_code_outside_the_snapshot(smoke_build):
+    """Every job copied the snapshot compiled before the first job (models/numba_cache.py) and
+    needed nothing more: a job that compiled a cached numba function says so in its log."""
+    logs = smoke_build[0] / "results" / "smoke" / "logs"
+    compiled = [str(p.relative_to(logs)) for p in logs.rglob("*.log")
+                if "numba: compiled" in p.read_text(errors="replace")]
+    assert list(logs.rglob("*.log")) and not compiled, compiled
+
+
 def test_every_evaluated_set_has_the_same_windows(smoke_build):
     """Every model (4 s GANs included) and the long-form pieces are measured on 1.024 s
     windows, every model on as many; the reference on windows of the same length."""
