@@ -161,6 +161,18 @@ def timed():
 LAYOUT: list[str] = []
 
 
+# The fast tier for working (`pytest -m "not slow"`, README): a test is slow when it reads a
+# workflow build (these fixtures build one) or is marked slow (a training check in processes
+# of its own, a crawl of the site); .ci/run and the README's test command run every tier.
+BUILDS = {"smoke_build", "slurm_build", "cluster", "folder_run", "time_run", "site_crawl"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if BUILDS & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_sessionstart(session):
     with timing("numba snapshot: compiled (a cold cache) or found"):
         numba_cache.fill("models.evaluate.warm")
@@ -196,3 +208,14 @@ def smoke_build(tmp_path_factory):
     TIMINGS.append((f"smoke build, its benchmark page ({run['jobs']} timed jobs)",
                     run["busy_s"], before, after))
     return work, seconds
+
+
+@pytest.fixture(scope="session")
+def site_crawl(smoke_build):
+    """The smoke build's site crawled once in Chromium (tests/site_crawl.py): (site folder,
+    {page: what it showed})."""
+    from site_crawl import crawl
+
+    site = smoke_build[0] / "results" / "smoke" / "site"
+    with serve(site) as base, timing("one Chromium crawl of the smoke site"):
+        return site, crawl(site, base)

@@ -7,40 +7,10 @@ a long piece's score: style width 100%) filling its box, and a published run's f
 this build could not redraw from the run's numbers (an older run's learning curves or
 charts) at no less than 90% of its width. The measurements of the home, comparison and listening pages go to the test run's
 summary."""
-from conftest import LAYOUT, serve
-from test_site import CHROMIUM, FLAGS
+from conftest import LAYOUT
+from site_crawl import VIEWPORT
 
-VIEWPORT = {"width": 1280, "height": 900}
 OLDER = 0.9   # a published run's figure drawn by older code: shown at 90% of its width or more
-
-MEASURE = """() => {
-  const folded = document.documentElement.scrollHeight;
-  document.querySelectorAll('details').forEach(d => d.open = true);
-  const column = document.querySelector('.md-content__inner');
-  const tables = [...column.querySelectorAll('table')].map(t => {
-    const box = t.closest('.md-typeset__scrollwrap') || t.parentElement;
-    return {scroll: box.scrollWidth, client: box.clientWidth,
-            width: Math.round(t.getBoundingClientRect().width),
-            head: (t.rows[0] ? t.rows[0].innerText : '').replace(/\\s+/g, ' ').slice(0, 60)};
-  });
-  const images = [...column.querySelectorAll('img')].map(i => {
-    let room = null;   // the width the page asks for: its containing block's content box
-    if (i.style.width === '100%') {
-      let box = i.parentElement;
-      while (getComputedStyle(box).display === 'inline') box = box.parentElement;
-      const cs = getComputedStyle(box);
-      room = box.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
-    }
-    return {src: i.getAttribute('src'), natural: i.naturalWidth,
-            shown: i.getBoundingClientRect().width, room: room};
-  });
-  // Material lets a table's scroll box reach into the column's margins: the page's
-  // content area (column and margins) is the edge nothing may cross
-  const content = document.querySelector('.md-content');
-  return {column: column.clientWidth, area: content.clientWidth, areaScroll: content.scrollWidth,
-          page: document.documentElement.scrollWidth, tables, images,
-          folded: folded, height: document.documentElement.scrollHeight};
-}"""
 
 
 def image_problems(images: list[dict], page: str) -> list[str]:
@@ -61,29 +31,18 @@ def image_problems(images: list[dict], page: str) -> list[str]:
     return bad
 
 
-def test_every_page_fits_the_column_at_1280_px(smoke_build):
-    from playwright.sync_api import sync_playwright
-
-    site = smoke_build[0] / "results" / "smoke" / "site"
-    pages = sorted(p.relative_to(site).parent.as_posix() for p in site.rglob("index.html")
-                   if p.parent.name != "search")
-    problems, measured = [], {}
-    with serve(site) as base, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport=VIEWPORT)
-        for path in pages:
-            page.goto(f"{base}/{'' if path == '.' else path + '/'}", wait_until="load")
-            page.evaluate("""() => Promise.all([...document.images].map(i => i.complete ||
-                new Promise(done => { i.onload = i.onerror = done; })))""")
-            m = page.evaluate(MEASURE)
-            measured[path] = m
-            if m["areaScroll"] > m["area"] + 1 or m["page"] > VIEWPORT["width"]:
-                problems.append(f"{path}: the content scrolls sideways ({m['areaScroll']} px "
-                                f"in {m['area']}; the page {m['page']} px)")
-            problems += [f"{path}: table '{t['head']}' is {t['scroll']} px in {t['client']}"
-                         for t in m["tables"] if t["scroll"] > t["client"] + 1]
-            problems += image_problems(m["images"], path)
-        browser.close()
+def test_every_page_fits_the_column_at_1280_px(site_crawl):
+    _, seen = site_crawl  # measured with every folded block open (tests/site_crawl.py)
+    measured = {path: got["layout"] for path, got in seen.items() if "layout" in got}
+    pages = sorted(measured)
+    problems = []
+    for path, m in measured.items():
+        if m["areaScroll"] > m["area"] + 1 or m["page"] > VIEWPORT["width"]:
+            problems.append(f"{path}: the content scrolls sideways ({m['areaScroll']} px "
+                            f"in {m['area']}; the page {m['page']} px)")
+        problems += [f"{path}: table '{t['head']}' is {t['scroll']} px in {t['client']}"
+                     for t in m["tables"] if t["scroll"] > t["client"] + 1]
+        problems += image_problems(m["images"], path)
     assert len(pages) > 20 and {".", "comparison", "listening", "benchmark"} <= set(pages)
     assert problems == [], "\n".join(problems)
     for path in (".", "comparison", "listening"):
