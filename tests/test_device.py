@@ -138,6 +138,10 @@ from models.config import resolve
 from models import registry
 from models.train.loop import enable_compile_cache
 enable_compile_cache({cache!r})
+# every program cached, however long it took to compile: on a busy machine a program can cross
+# the run's 0.5 s threshold in one run and not the other, and the file lists then differ
+import jax
+jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
 cfg = resolve({{"preset": "smoke", "wavegan": {{"d": 4, "batch": 4, "steps": 1, "log_every": 1,
                 "checkpoint_every": 1}}}})
 meta = registry.train("wavegan", {data!r}, {ckpt!r}, cfg, {state!r})

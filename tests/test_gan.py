@@ -7,7 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import ROOT, check_env, kill_after_checkpoint, make_data_dir, train_process
+from conftest import (ROOT, check_env, finish_process, kill_after_checkpoint, make_data_dir,
+                      train_process)
 from gan_check import critic_learned
 
 KERNEL_1D, KERNEL_2D = 25, 5 * 5
@@ -196,10 +197,12 @@ def test_resume_after_kill_matches_an_uninterrupted_run(tmp_path, backend):
     state = tmp_path / "killed" / "state"
     step = kill_after_checkpoint(proc, state, 2)
     target = step + 3
+    # the uninterrupted run beside the resumed one, in a process of its own
+    plain = run_training(tmp_path, "plain", target, data, wait=False, backend=backend)
     resumed = run_training(tmp_path, "killed", target, data, backend=backend)
+    plain = finish_process(plain)
     assert (resumed["resumed_from"], resumed["steps"]) == (step, target)
     assert resumed["compile_s"] > 0
-    plain = run_training(tmp_path, "plain", target, data, backend=backend)
     assert plain["resumed_from"] == 0
     for a, b in zip(generator_weights(tmp_path, "killed"), generator_weights(tmp_path, "plain")):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

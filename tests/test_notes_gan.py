@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import ROOT, check_env, kill_after_checkpoint, train_process
+from conftest import ROOT, check_env, finish_process, kill_after_checkpoint, train_process
 from gan_check import critic_learned
 from models.data import rolls
 
@@ -121,9 +121,11 @@ def weights(path):
 def test_resume_after_kill_matches_an_uninterrupted_run(tmp_path, roll_dir, backend):
     proc = run_training(tmp_path, "killed", 10_000, roll_dir, backend, wait=False)
     step = kill_after_checkpoint(proc, tmp_path / "killed" / "state", 2)
+    # the uninterrupted run beside the resumed one, in a process of its own
+    plain = run_training(tmp_path, "plain", step + 3, roll_dir, backend, wait=False)
     resumed = run_training(tmp_path, "killed", step + 3, roll_dir, backend)
+    plain = finish_process(plain)
     assert (resumed["resumed_from"], resumed["steps"]) == (step, step + 3)
-    plain = run_training(tmp_path, "plain", step + 3, roll_dir, backend)
     assert plain["resumed_from"] == 0
     for a, b in zip(weights(tmp_path / "killed"), weights(tmp_path / "plain")):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

@@ -2,7 +2,7 @@
 tier's state carried from chunk to chunk, in the training state that a resumed run loads."""
 import numpy as np
 import pytest
-from conftest import ROOT, kill_after_checkpoint, make_data_dir, train_process
+from conftest import ROOT, finish_process, kill_after_checkpoint, make_data_dir, train_process
 
 from models.seq import samplernn
 
@@ -103,9 +103,10 @@ def test_killed_and_resumed_run_continues_the_same_sequences(tmp_path, backend):
     proc = run(tmp_path, "killed", 10_000, data, backend, wait=False)
     step = kill_after_checkpoint(proc, tmp_path / "killed" / "state", 3)
     target = step + 3 + ((step + 3) % 12 == 0)   # 12 chunks of 64 a sequence: stop mid-way
+    plain = run(tmp_path, "plain", target, data, backend, wait=False)  # beside the resumed one
     resumed = run(tmp_path, "killed", target, data, backend)
     assert (resumed["resumed_from"], resumed["steps"]) == (step, target)
-    assert run(tmp_path, "plain", target, data, backend)["resumed_from"] == 0
+    assert finish_process(plain)["resumed_from"] == 0
     a, state_a, first = next_chunk_logits(tmp_path / "killed" / "checkpoint", data, target)
     b, state_b, _ = next_chunk_logits(tmp_path / "plain" / "checkpoint", data, target)
     assert not first.any() and all(np.abs(s).max() > 1e-3 for s in state_b)  # state carried
