@@ -5,8 +5,9 @@ cached ``@guvectorize`` function at once into one cache folder, the folder can e
 the kernel of one process and the wrapper of the other, and every process that loads them later
 calls a null pointer (numba issues 10128 and 4807; no released fix). By default that folder is
 inside librosa's installed package, so one parallel build on a cold machine broke every later
-run on it (a first build died with SIGSEGV in ``model_features``; three processes at once on an
-empty cache crashed 3 of 4 times here, 2026-12-07).
+run on it (a first build died with SIGSEGV in ``model_features``; here, rounds of three feature
+processes at once on an empty cache and one more after them lost 7 of 31 processes to SIGSEGV,
+2026-12-07).
 
 So no two processes ever write to one numba cache:
 
@@ -54,8 +55,9 @@ REACHED = {
     "the rate before its top octave (chroma)",
     "librosa.core.audio._zc_wrapper": "nothing: zero crossings, compiled when librosa.core.audio "
     "loads (librosa.load, resampling)",
-    "librosa.util.utils._localmin, __peak_pick": "nothing: compiled when librosa.util loads "
-    "(onsets are picked with scipy, models/evaluate/descriptors.py)",
+    "librosa.util.utils._localmin": "nothing: compiled when librosa.util loads",
+    "librosa.util.utils.__peak_pick": "nothing: compiled when librosa.util loads (onsets are "
+    "picked with scipy, models/evaluate/descriptors.py)",
 }
 
 

@@ -67,6 +67,16 @@ def test_the_snapshot_holds_what_the_features_compile(tmp_path):
         assert "numba: compiled" not in err, err[-1500:]
 
 
+def test_the_snapshot_holds_the_functions_the_module_says_the_workflow_reaches():
+    """numba_cache.REACHED says what each cached function buys the workflow: it names exactly
+    the functions the snapshot holds."""
+    from models import numba_cache
+
+    held = {p.name.removeprefix("guf-").split("-")[0]
+            for p in numba_cache.snapshot_dir().rglob("*.nbi")}
+    assert held == {".".join(name.split(".")[-2:]) for name in numba_cache.REACHED}
+
+
 def test_each_process_and_forked_child_has_its_own_cache(tmp_path):
     code = textwrap.dedent(f"""
         import os, sys
