@@ -171,10 +171,19 @@ LAYOUT: list[str] = []
 BUILDS = {"smoke_build", "slurm_build", "cluster", "folder_run", "time_run", "site_crawl"}
 
 
+def _reads(item, fixture: str) -> bool:
+    return fixture in getattr(item, "fixturenames", ())
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
-        if BUILDS & set(getattr(item, "fixturenames", ())):
+        if any(_reads(item, build) for build in BUILDS):
             item.add_marker(pytest.mark.slow)
+    # the modules with a test that reads the smoke build last (in their order), so that every
+    # other test runs while it builds (pytest_collection_finish starts it); a module stays
+    # whole, so its module-scoped fixtures (the SLURM build) are made once
+    last = {item.nodeid.split("::")[0] for item in items if _reads(item, "smoke_build")}
+    items.sort(key=lambda item: item.nodeid.split("::")[0] in last)
 
 
 def pytest_sessionstart(session):
@@ -203,7 +212,9 @@ _SMOKE: dict = {}
 
 
 def pytest_collection_finish(session):
-    if any("smoke_build" in getattr(item, "fixturenames", ()) for item in session.items):
+    if session.config.option.collectonly:
+        return
+    if any(_reads(item, "smoke_build") for item in session.items):
         work = Path(tempfile.mkdtemp(prefix="smoke-", dir=session.config.getoption(
             "basetemp") or None)) / "bachgen"
         shutil.copytree(ROOT, work, ignore=NOT_COPIED)
