@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from conftest import ROOT, make_data_dir
 
@@ -96,6 +97,7 @@ print(json.dumps(result))
 """
 
 
+@pytest.mark.slow
 def test_steady_steps_transfer_nothing_from_the_host(tmp_path):
     data = make_data_dir(tmp_path / "data", seconds=3.2, length=16384)
     code = GUARDED.format(root=str(ROOT), data=str(data), ckpt=str(tmp_path / "ckpt"),
@@ -149,6 +151,7 @@ print(json.dumps({{"compile_s": meta["compile_s"], "files": sorted(os.listdir({c
 """
 
 
+@pytest.mark.slow
 def test_a_second_run_loads_the_compiled_step_from_the_cache(tmp_path):
     data = make_data_dir(tmp_path / "data", seconds=3.2, length=16384)
     runs = []

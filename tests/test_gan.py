@@ -152,6 +152,7 @@ def test_phase_shuffle_by_slices_equals_indexing_for_fixed_shifts():
     np.testing.assert_array_equal(got, expected)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
 def test_training_lowers_critic_loss_and_penalty_matches_finite_differences(backend):
     proc = subprocess.run([sys.executable, str(ROOT / "tests" / "gan_check.py")],
@@ -190,6 +191,7 @@ def generator_weights(tmp_path, name):
         return [z[k] for k in sorted(z.files, key=lambda k: int(k.split("_")[1]))]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])  # JAX: data on the device
 def test_resume_after_kill_matches_an_uninterrupted_run(tmp_path, backend):
     data = make_data_dir(tmp_path / "data", seconds=3.2, length=16384)

@@ -79,6 +79,7 @@ def test_training_windows_start_at_bar_lines(roll_dir):
     assert set(np.unique(a)) <= {0.0, 1.0} and a.mean() > 0.01
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
 def test_trains_on_every_backend_and_critic_loss_falls_on_a_fixed_batch(roll_dir, backend):
     proc = subprocess.run([sys.executable, str(ROOT / "tests" / "notes_gan_check.py"),
@@ -117,6 +118,7 @@ def weights(path):
         return [z[k] for k in sorted(z.files, key=lambda k: int(k.split("_")[1]))]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])  # JAX: rolls on the device
 def test_resume_after_kill_matches_an_uninterrupted_run(tmp_path, roll_dir, backend):
     proc = run_training(tmp_path, "killed", 10_000, roll_dir, backend, wait=False)

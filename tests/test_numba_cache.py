@@ -7,6 +7,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from conftest import ROOT
 
 # The workflow's own feature code (mel, chroma with tuning, descriptors, transcription) on two
@@ -38,6 +40,7 @@ def _finish(procs):
     return out
 
 
+@pytest.mark.slow
 def test_parallel_first_runs_on_an_empty_cache_do_not_crash(tmp_path, timed):
     """Four processes at once on empty numba caches, as a fresh machine's first build runs its
     feature jobs, then one more. Before the fix, they shared one cache folder (here

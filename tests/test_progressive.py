@@ -97,6 +97,7 @@ print(json.dumps({{"backend": keras.backend.backend(), "levels": levels, "n": n}
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
 def test_the_trainer_sets_the_level_from_the_step(backend):
     code = TRAIN.format(root=str(ROOT), tests=str(ROOT / "tests"), frames=FRAMES, bins=BINS)

@@ -97,6 +97,7 @@ def next_chunk_logits(ckpt, data, step):
     return np.asarray(model({**inputs, "first": first})), state, first
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])
 def test_killed_and_resumed_run_continues_the_same_sequences(tmp_path, backend):
     data = make_data_dir(tmp_path / "data")
