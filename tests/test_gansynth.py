@@ -226,6 +226,7 @@ def test_training_lowers_critic_loss(clips):
     assert critic_learned(losses), losses
 
 
+@pytest.mark.slow
 def test_training_lowers_critic_loss_on_jax(clips, tmp_path):
     """JAX in its own process. Un-jitted, 10 steps at 256 x 512 take ~40 s on two cores, so
     this trains 20 jitted steps on 64 x 128 images (0.26 s clips at frame 256)."""
