@@ -60,7 +60,7 @@ def test_parallel_first_runs_on_an_empty_cache_do_not_crash(tmp_path, timed):
     assert not list((tmp_path / "no-snapshot").rglob("*.nbc"))
 
 
-def test_the_snapshot_holds_what_the_features_compile(tmp_path):
+def test_the_snapshot_holds_what_the_features_compile():
     """Processes seeded from the session's snapshot compile nothing more (they would say so at
     exit), and each removes its own cache when it ends."""
     env = {k: v for k, v in os.environ.items() if k != "BACHGEN_NUMBA_OWNER"}
