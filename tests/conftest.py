@@ -11,10 +11,13 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+import ahead
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -169,7 +172,7 @@ LAYOUT: list[str] = []
 # workflow build or another fixture that takes minutes (these), or is marked slow (a training
 # check on every backend or a resume, in processes of their own); .ci/run and the README's test
 # command run every tier.
-BUILDS = {"smoke_build", "slurm_build", "cluster", "folder_run", "time_run", "site_crawl",
+BUILDS = {"smoke_build", "slurm_build", "folder_run", "time_run", "site_crawl",
           "xla_report", "runs"}  # runs: test_distribute.py's two-device trainings
 
 
@@ -181,11 +184,17 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if any(_reads(item, build) for build in BUILDS):
             item.add_marker(pytest.mark.slow)
-    # the modules with a test that reads the smoke build last (in their order), so that every
-    # other test runs while it builds (pytest_collection_finish starts it); a module stays
-    # whole, so its module-scoped fixtures (the SLURM build) are made once
-    last = {item.nodeid.split("::")[0] for item in items if _reads(item, "smoke_build")}
-    items.sort(key=lambda item: item.nodeid.split("::")[0] in last)
+    # the modules with a test that reads the smoke build last (in their order), and before them
+    # those that read a fixture worked out ahead (tests/ahead.py), so that every other test runs
+    # while they build (pytest_collection_finish starts them); a module stays whole, so its
+    # module-scoped fixtures are made once
+    def module(item):
+        return item.nodeid.split("::")[0]
+
+    late = {module(item): 1 for item in items
+            if set(ahead.WORKS) & set(getattr(item, "fixturenames", ()))}
+    late.update({module(item): 2 for item in items if _reads(item, "smoke_build")})
+    items.sort(key=lambda item: late.get(module(item), 0))
 
 
 def pytest_sessionstart(session):
@@ -198,10 +207,13 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("the site in Chromium at 1280 x 900 (asserted)")
         for line in LAYOUT:
             terminalreporter.write_line(line)
-    if not TIMINGS:
+    if not TIMINGS and not ahead.TIMES:
         return
     terminalreporter.section("timings (reported, not asserted)")
     terminalreporter.write_line(f"{os.cpu_count()} cores; load averages over 1, 5, 15 min")
+    for fixture, seconds, queued in ahead.TIMES:
+        terminalreporter.write_line(f"{fixture}, worked out ahead (tests/ahead.py): "
+                                    f"{seconds:.1f} s, after {queued:.0f} s in its queue")
     for name, seconds, before, after in TIMINGS:
         terminalreporter.write_line(
             f"{name}: {seconds:.1f} s (load before {before[0]:.2f}, after "
@@ -227,14 +239,24 @@ def pytest_collection_finish(session):
                            "preset=smoke"], cwd=work, stdout=log, stderr=subprocess.STDOUT,
                           env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}))
 
-        def ended():  # when the build ends, not when a test first asks for it
+        crawl = any(_reads(item, "site_crawl") for item in session.items)
+
+        def ended():  # when the build ends, not when a test first asks for it; then the crawl
             _SMOKE["proc"].wait()
+            if crawl and _SMOKE["proc"].returncode == 0:
+                _SMOKE["crawl"] = Future()  # before "end": the fixture then waits for it
             _SMOKE.update(end=time.perf_counter(), end_load=os.getloadavg())
+            if "crawl" in _SMOKE:
+                _crawl(work / "results" / "smoke" / "site")
 
         threading.Thread(target=ended, daemon=True).start()
+    # then the other builds and checks in processes of their own, one at a time (tests/ahead.py)
+    ahead.start({name for item in session.items for name in getattr(item, "fixturenames", ())},
+                session.config.getoption("basetemp") or None)
 
 
 def pytest_sessionfinish(session):
+    ahead.stop()
     proc = _SMOKE.get("proc")
     if proc is not None and proc.poll() is None:  # a run that never read it (-x, -k)
         proc.terminate()
@@ -271,12 +293,26 @@ def smoke_build():
     return work, seconds
 
 
+def _crawl(site: Path) -> None:
+    """Crawl ``site`` in Chromium (tests/site_crawl.py) into _SMOKE["crawl"], a Future; on the
+    thread that saw the smoke build end, beside the tests that read the build."""
+    from site_crawl import crawl
+
+    future = _SMOKE.setdefault("crawl", Future())
+    if not future.set_running_or_notify_cancel():
+        return
+    try:
+        with serve(site) as base, timing("one Chromium crawl of the smoke site, beside the "
+                                         "tests that read the build"):
+            future.set_result((site, crawl(site, base)))
+    except BaseException as exc:  # noqa: BLE001  (raised where the fixture asks)
+        future.set_exception(exc)
+
+
 @pytest.fixture(scope="session")
 def site_crawl(smoke_build):
     """The smoke build's site crawled once in Chromium (tests/site_crawl.py): (site folder,
-    {page: what it showed})."""
-    from site_crawl import crawl
-
-    site = smoke_build[0] / "results" / "smoke" / "site"
-    with serve(site) as base, timing("one Chromium crawl of the smoke site"):
-        return site, crawl(site, base)
+    {page: what it showed}); started as the build ended, or here."""
+    if "crawl" not in _SMOKE:
+        _crawl(smoke_build[0] / "results" / "smoke" / "site")
+    return _SMOKE["crawl"].result()

@@ -10,16 +10,22 @@ import sys
 import numpy as np
 import pytest
 
+import ahead
 from conftest import ROOT
 
 
-@pytest.fixture(scope="module")
-def xla_report():
+@ahead.work("xla_report")
+def xla_check(_folder):
     proc = subprocess.run([sys.executable, str(ROOT / "tests" / "xla_check.py")],
                           env={**os.environ, "KERAS_BACKEND": "jax"}, capture_output=True,
                           text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def xla_report():
+    return ahead.result("xla_report")
 
 
 @pytest.mark.parametrize("step", ["wavegan_keras", "specgan_keras", "gansynth", "samplernn"])

@@ -5,12 +5,13 @@ import csv
 import json
 import shutil
 import subprocess
+import sys
 
 import numpy as np
 import pytest
 import soundfile as sf
-import soxr
 
+import ahead
 from conftest import NOT_COPIED, ROOT, run_snakemake
 
 CHORALES = ("bwv250", "bwv26.6", "bwv40.8", "bwv438", "bwv86.6")
@@ -19,21 +20,28 @@ SMALL = ["models=[real_heldout,train_copy,noise,wavegan]",
          "validity={degradations: [white_noise]}"]
 
 
-def rendered(piece: str) -> np.ndarray:
-    """A chorale as a recording would come: 44.1 kHz stereo."""
-    from models.data.render import bach_scores, render_midi, score_to_piano_midi
-
-    y = soxr.resample(render_midi(score_to_piano_midi(bach_scores()[piece])), 16000, 44100)
-    return np.stack([y, 0.8 * y], 1).astype(np.float32)
+def rendered(pieces, folder) -> dict[str, np.ndarray]:
+    """Chorales as a recording would come: 44.1 kHz stereo. Rendered in a process of their own
+    (this runs on the background thread, tests/ahead.py, beside tests that parse scores too)."""
+    code = ("import sys, numpy as np, soxr; from models.data.render import bach_scores, "
+            "render_midi, score_to_piano_midi\n"
+            "for piece in sys.argv[2:]:\n"
+            "    y = soxr.resample(render_midi(score_to_piano_midi(bach_scores()[piece])), "
+            "16000, 44100)\n"
+            "    np.save(f'{sys.argv[1]}/{piece}.npy', np.stack([y, 0.8 * y], 1)"
+            ".astype(np.float32))")
+    subprocess.run([sys.executable, "-c", code, str(folder), *pieces], cwd=ROOT, check=True)
+    return {piece: np.load(folder / f"{piece}.npy") for piece in pieces}
 
 
 # The time split's test reads the data stage and the data page: no model trains for it.
 BASELINES = ["models=[real_heldout,train_copy,noise]", "validity={degradations: []}"]
 
 
-def build(tmp_path_factory, folder, split_by="piece", small=SMALL):
-    """The smoke preset on ``folder`` in a fresh copy of the workflow; its results folder."""
-    work = tmp_path_factory.mktemp("folder") / "bachgen"
+def build(root, folder, split_by="piece", small=SMALL):
+    """The smoke preset on ``folder`` in a fresh copy of the workflow in ``root``; its results
+    folder."""
+    work = root / "bachgen"
     shutil.copytree(ROOT, work, ignore=NOT_COPIED)
     data = f"data={{source: folder, folder: {folder}, split: {{by: {split_by}}}}}"
     run_snakemake(work, "--cores", "2", "--config", "preset=smoke", data, *small)
@@ -41,12 +49,14 @@ def build(tmp_path_factory, folder, split_by="piece", small=SMALL):
         work, *args, "--config", "preset=smoke", data, *small)
 
 
-@pytest.fixture(scope="module")
-def folder_run(tmp_path_factory):
-    src = tmp_path_factory.mktemp("recordings")
+@ahead.work("folder_run")
+def folder_build(root):
+    src = root / "recordings"
+    src.mkdir()
+    y = rendered(("bwv846", *CHORALES), root)
     for piece in CHORALES:
-        sf.write(src / f"{piece}.wav", rendered(piece), 44100)
-    sf.write(src / "bwv846.wav", rendered("bwv846")[:44100 * 30], 44100)
+        sf.write(src / f"{piece}.wav", y[piece], 44100)
+    sf.write(src / "bwv846.wav", y["bwv846"][:44100 * 30], 44100)
     subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(src / "bwv846.wav"),
                     str(src / "bwv846.mp3")], check=True)
     (src / "bwv846.wav").unlink()
@@ -54,9 +64,14 @@ def folder_run(tmp_path_factory):
     (src / "truncated.wav").write_bytes(full[:44 + 3000])
     (src / "empty.wav").write_bytes(b"")
     (src / "liner notes.txt").write_text("Recorded in one afternoon.")
-    sf.write(src / "one second.wav", rendered("bwv250")[:44100], 44100)
-    sf.write(src / "absurd.wav", rendered("bwv250")[:4000 * 3, 0], 4000)
-    return (src, *build(tmp_path_factory, src))
+    sf.write(src / "one second.wav", y["bwv250"][:44100], 44100)
+    sf.write(src / "absurd.wav", y["bwv250"][:4000 * 3, 0], 4000)
+    return (src, *build(root, src))
+
+
+@pytest.fixture(scope="module")
+def folder_run():
+    return ahead.result("folder_run")
 
 
 def test_every_file_of_a_real_folder_has_its_verdict_and_the_site_builds(folder_run):
@@ -77,13 +92,20 @@ def test_every_file_of_a_real_folder_has_its_verdict_and_the_site_builds(folder_
     assert (folder_run / "site" / "models" / "wavegan" / "index.html").is_file()
 
 
-@pytest.fixture(scope="module")
-def time_run(tmp_path_factory):
-    src = tmp_path_factory.mktemp("suite")
-    y = np.concatenate([rendered(p) for p in ("bwv846", *CHORALES)])[:44100 * 180]
+@ahead.work("time_run")
+def time_build(root):
+    src = root / "suite"
+    src.mkdir()
+    pieces = rendered(("bwv846", *CHORALES), root)
+    y = np.concatenate([pieces[p] for p in ("bwv846", *CHORALES)])[:44100 * 180]
     assert len(y) == 44100 * 180
     sf.write(src / "suite.flac", y, 44100, format="FLAC")
-    return build(tmp_path_factory, src, split_by="time", small=BASELINES)
+    return build(root, src, split_by="time", small=BASELINES)
+
+
+@pytest.fixture(scope="module")
+def time_run():
+    return ahead.result("time_run")
 
 
 def test_a_single_recording_split_in_time_keeps_test_away_from_train(time_run):

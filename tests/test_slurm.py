@@ -1,6 +1,7 @@
 """profiles/slurm on a real one-node SLURM cluster (slurmctld + slurmd + munge on 127.0.0.1,
 started by tools/slurm_local.sh): the smoke preset through `--executor slurm` gives the local
 run's results, its training and generation jobs went through SLURM, the light rules did not."""
+import contextlib
 import csv
 import json
 import math
@@ -13,6 +14,7 @@ import time
 import numpy as np
 import pytest
 
+import ahead
 from conftest import NOT_COPIED, ROOT
 from models.config import resolve
 
@@ -28,36 +30,44 @@ SUBSET = [f"models=[{','.join(MODELS)}]", "validity={degradations: []}"]
 RUNS = resolve({"preset": "smoke", "models": MODELS})["models"]
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
+@contextlib.contextmanager
+def cluster(folder):
     """The environment of a running one-node cluster's clients (its folder's bin/ first on
-    PATH, see tools/slurm_local.sh); stopped after the module."""
-    folder = tmp_path_factory.mktemp("slurm")
+    PATH, see tools/slurm_local.sh); stopped after the block."""
     proc = subprocess.run(["bash", str(ROOT / "tools/slurm_local.sh"), "start", str(folder)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, f"the test cluster did not start: {proc.stderr}"
     env = {k: v for k, v in os.environ.items() if k != "SLURM_CONF"}
-    yield {**env, "PATH": f"{folder / 'bin'}{os.pathsep}{env['PATH']}"}
-    subprocess.run(["bash", str(ROOT / "tools/slurm_local.sh"), "stop", str(folder)],
-                   timeout=60)
+    try:
+        yield {**env, "PATH": f"{folder / 'bin'}{os.pathsep}{env['PATH']}"}
+    finally:
+        subprocess.run(["bash", str(ROOT / "tools/slurm_local.sh"), "stop", str(folder)],
+                       timeout=60)
+
+
+@ahead.work("slurm_build")
+def slurm_smoke(root):
+    work = root / "bachgen"
+    shutil.copytree(ROOT, work, ignore=NOT_COPIED)
+    with cluster(root / "slurm") as env:
+        start = time.perf_counter()
+        proc = subprocess.run(
+            ["python3", "-m", "snakemake", "--profile", "profiles/slurm", "--config",
+             "preset=smoke", *SUBSET], cwd=work, env=env, capture_output=True, text=True,
+            timeout=1800)
+        seconds = time.perf_counter() - start
+        assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+        jobs = subprocess.run(["squeue", "--states=all", "--noheader",
+                               "--format=%i|%T|%j|%k"], env=env, capture_output=True,
+                              text=True, check=True).stdout
+    return work, proc.stdout + proc.stderr, jobs, seconds
 
 
 @pytest.fixture(scope="module")
-def slurm_build(cluster, tmp_path_factory):
-    work = tmp_path_factory.mktemp("slurm_smoke") / "bachgen"
-    shutil.copytree(ROOT, work, ignore=NOT_COPIED)
-    env = cluster
-    start = time.perf_counter()
-    proc = subprocess.run(
-        ["python3", "-m", "snakemake", "--profile", "profiles/slurm", "--config",
-         "preset=smoke", *SUBSET], cwd=work, env=env, capture_output=True, text=True,
-        timeout=1800)
-    seconds = time.perf_counter() - start
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    jobs = subprocess.run(["squeue", "--states=all", "--noheader", "--format=%i|%T|%j|%k"],
-                          env=env, capture_output=True, text=True, check=True).stdout
-    print(f"smoke through SLURM: {seconds:.0f} s")
-    return work, proc.stdout + proc.stderr, jobs, seconds
+def slurm_build():
+    build = ahead.result("slurm_build")
+    print(f"smoke through SLURM: {build[3]:.0f} s")
+    return build
 
 
 def test_jobs_went_through_slurm_and_light_rules_stayed_local(slurm_build):

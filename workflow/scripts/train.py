@@ -6,10 +6,11 @@ from step import start  # noqa: E402
 
 start(snakemake)
 
-from models.registry import train  # noqa: E402
+from models.registry import spec, train  # noqa: E402
 from models.train.loop import enable_compile_cache  # noqa: E402
 
-enable_compile_cache(snakemake.params.cache_dir)
+if spec(snakemake.wildcards.model).steps:  # a network (a baseline never imports Keras: 5 s)
+    enable_compile_cache(snakemake.params.cache_dir)
 
 meta = train(snakemake.wildcards.model, Path(snakemake.input.manifest).parent,
              snakemake.output.checkpoint, snakemake.params.cfg, snakemake.params.state_dir)
