@@ -1,88 +1,124 @@
-"""Heavy fixtures worked out ahead: builds and checks in processes of their own that need nothing
-of the test session but a folder (the folder-source builds, the SLURM build, the XLA report).
+"""Heavy work worked out ahead: builds and checks in processes of their own that need nothing of
+the test session but a folder (the folder-source and SLURM builds, the XLA report, the training
+checks on every backend).
 
-A test module registers the work behind such a fixture with ``@ahead.work("fixture")``. When the
-tests are collected (conftest.pytest_collection_finish), the works of the fixtures the selected
-tests read start on one background thread, one after another, beside the smoke build and the
-unit tests; the fixture then takes its result with ``ahead.result("fixture")``, waiting for it
-if it is still running. One at a time: the smoke build has both cores at the start, and what is
-left of the works keeps the second core busy once the tests run one by one after it.
+A test module registers such work with ``@ahead.work(key, needed_by, cost)``: ``needed_by`` is
+the fixture or test function that reads it. When the tests are collected
+(conftest.pytest_collection_finish), the works that the selected tests need start on two
+background threads, the costliest first, beside the smoke build and the unit tests; the fixture
+or test takes its result with ``ahead.result(key)``, waiting for it if it is still running. The
+tests that read them run after the other tests (conftest.pytest_collection_modifyitems), so the
+machine's two cores stay busy to the end.
 """
 from __future__ import annotations
 
 import queue
 import shutil
+import subprocess
 import tempfile
 import threading
 import time
 from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-WORKS: dict[str, Callable[[Path], object]] = {}   # fixture -> work(its own empty folder)
+LANES = 2  # background threads; each mostly waits on a process of its own
+
+
+@dataclass
+class Work:
+    fn: Callable[[Path], object]   # fn(an empty folder of its own) -> what the tests read
+    needed_by: str                 # the fixture or test function that reads it
+    cost: float                    # seconds on a quiet machine (the queue's order)
+
+
+WORKS: dict[str, Work] = {}
 _FUTURES: dict[str, Future] = {}
 _FOLDERS: dict[str, Path] = {}
 _QUEUE: queue.Queue = queue.Queue()
-TIMES: list[tuple[str, float, float]] = []        # (fixture, seconds it ran, seconds it waited)
+TIMES: list[tuple[str, float, float]] = []        # (key, seconds it ran, seconds it waited)
 
 
-def work(fixture: str):
-    """Register the decorated ``work(folder)`` as what ``fixture`` returns."""
+def work(key: str, needed_by: str | None = None, cost: float = 60):
+    """Register the decorated ``fn(folder)`` as work ``key``, read by ``needed_by`` (a fixture
+    or test function name; default ``key``)."""
     def register(fn):
-        WORKS[fixture] = fn
+        WORKS[key] = Work(fn, needed_by or key, cost)
         return fn
     return register
 
 
-def _folder(fixture: str, base) -> Path:
-    _FOLDERS[fixture] = Path(tempfile.mkdtemp(prefix=f"{fixture}-", dir=base))
-    return _FOLDERS[fixture]
+def each(key: str, needed_by: str, costs: dict[str, float], make) -> None:
+    """Register ``make(param)`` as work ``key[param]``, read by the test ``needed_by[param]``,
+    for each param of ``costs`` (a parametrized test's cases, with their costs)."""
+    for param, cost in costs.items():
+        work(f"{key}[{param}]", f"{needed_by}[{param}]", cost)(make(param))
+
+
+def process(*args, **kwargs):
+    """A work that runs one process and returns it done (``subprocess.run``, output captured as
+    text; ``kwargs`` as there)."""
+    return lambda _folder: subprocess.run(list(args), capture_output=True, text=True, **kwargs)
+
+
+def needers() -> set[str]:
+    """The fixtures and tests (their ids: name[param]) that read a work."""
+    return {w.needed_by for w in WORKS.values()}
+
+
+def _folder(key: str, base) -> Path:
+    name = "".join(c if c.isalnum() else "-" for c in key)
+    _FOLDERS[key] = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=base))
+    return _FOLDERS[key]
+
+
+def _run(key: str, folder: Path, future: Future) -> None:
+    if not future.set_running_or_notify_cancel():
+        return
+    try:
+        future.set_result(WORKS[key].fn(folder))
+    except BaseException as exc:  # noqa: BLE001  (raised again where the test asks)
+        future.set_exception(exc)
 
 
 def _worker():
     while True:
-        fixture, folder, future, queued = _QUEUE.get()
-        if fixture is None:
+        item = _QUEUE.get()
+        if item is None:
             return
-        if not future.set_running_or_notify_cancel():
-            continue
+        key, folder, future, queued = item
         start = time.perf_counter()
-        try:
-            future.set_result(WORKS[fixture](folder))
-        except BaseException as exc:  # noqa: BLE001  (raised again where the fixture asks)
-            future.set_exception(exc)
-        TIMES.append((fixture, time.perf_counter() - start, start - queued))
+        _run(key, folder, future)
+        TIMES.append((key, time.perf_counter() - start, start - queued))
 
 
-def start(fixtures, base=None) -> None:
-    """Queue the works of ``fixtures`` (the registered ones among them, in registration order)."""
-    wanted = [name for name in WORKS if name in set(fixtures)]
+def start(names, base=None) -> None:
+    """Queue the works that ``names`` (the fixtures and test functions collected) read."""
+    wanted = sorted((k for k, w in WORKS.items() if w.needed_by in set(names)),
+                    key=lambda k: -WORKS[k].cost)
     if not wanted:
         return
-    threading.Thread(target=_worker, name="ahead", daemon=True).start()
-    for name in wanted:
-        _FUTURES[name] = Future()
-        _QUEUE.put((name, _folder(name, base), _FUTURES[name], time.perf_counter()))
-    _QUEUE.put((None, None, None, None))
+    for key in wanted:
+        _FUTURES[key] = Future()
+        _QUEUE.put((key, _folder(key, base), _FUTURES[key], time.perf_counter()))
+    for _ in range(LANES):
+        _QUEUE.put(None)
+        threading.Thread(target=_worker, name="ahead", daemon=True).start()
 
 
-def result(fixture: str):
-    """What ``fixture``'s work returned (raising what it raised); run here and now when it was
-    not queued (a test run that collected the fixture another way)."""
-    if fixture not in _FUTURES:
-        _FUTURES[fixture] = Future()
-        _FUTURES[fixture].set_running_or_notify_cancel()
-        try:
-            _FUTURES[fixture].set_result(WORKS[fixture](_folder(fixture, None)))
-        except BaseException as exc:  # noqa: BLE001
-            _FUTURES[fixture].set_exception(exc)
-    return _FUTURES[fixture].result()
+def result(key: str):
+    """What work ``key`` returned (raising what it raised); run here and now when it was not
+    queued (a test run that collected its reader another way)."""
+    if key not in _FUTURES:
+        _FUTURES[key] = Future()
+        _run(key, _folder(key, None), _FUTURES[key])
+    return _FUTURES[key].result()
 
 
 def stop() -> None:
     """At the session's end: cancel what has not started, and remove the finished works'
     folders (a running one is left to the temp folder's own cleanup)."""
-    for fixture, future in _FUTURES.items():
+    for key, future in _FUTURES.items():
         if future.cancel() or future.done():
-            shutil.rmtree(_FOLDERS[fixture], ignore_errors=True)
-
+            shutil.rmtree(_FOLDERS[key], ignore_errors=True)

@@ -180,6 +180,11 @@ def _reads(item, fixture: str) -> bool:
     return fixture in getattr(item, "fixturenames", ())
 
 
+def _names(item) -> set[str]:
+    """The fixtures a test reads, its name and its function's name."""
+    return {*getattr(item, "fixturenames", ()), item.name, getattr(item, "originalname", "")}
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if any(_reads(item, build) for build in BUILDS):
@@ -191,8 +196,7 @@ def pytest_collection_modifyitems(items):
     def module(item):
         return item.nodeid.split("::")[0]
 
-    late = {module(item): 1 for item in items
-            if set(ahead.WORKS) & set(getattr(item, "fixturenames", ()))}
+    late = {module(item): 1 for item in items if ahead.needers() & _names(item)}
     late.update({module(item): 2 for item in items if _reads(item, "smoke_build")})
     items.sort(key=lambda item: late.get(module(item), 0))
 
@@ -213,7 +217,7 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(f"{os.cpu_count()} cores; load averages over 1, 5, 15 min")
     for fixture, seconds, queued in ahead.TIMES:
         terminalreporter.write_line(f"{fixture}, worked out ahead (tests/ahead.py): "
-                                    f"{seconds:.1f} s, after {queued:.0f} s in its queue")
+                                    f"{seconds:.1f} s, after {queued:.0f} s in the queue")
     for name, seconds, before, after in TIMINGS:
         terminalreporter.write_line(
             f"{name}: {seconds:.1f} s (load before {before[0]:.2f}, after "
@@ -250,8 +254,8 @@ def pytest_collection_finish(session):
                 _crawl(work / "results" / "smoke" / "site")
 
         threading.Thread(target=ended, daemon=True).start()
-    # then the other builds and checks in processes of their own, one at a time (tests/ahead.py)
-    ahead.start({name for item in session.items for name in getattr(item, "fixturenames", ())},
+    # then the other builds and checks in processes of their own (tests/ahead.py)
+    ahead.start({name for item in session.items for name in _names(item)},
                 session.config.getoption("basetemp") or None)
 
 

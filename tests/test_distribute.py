@@ -15,6 +15,7 @@ import sys
 import numpy as np
 import pytest
 
+import ahead
 from conftest import ROOT, make_data_dir
 
 CHECK = ROOT / "tests" / "distribute_check.py"
@@ -42,11 +43,10 @@ RUNS = {  # name: (model, data parallel, steps trained in turn, section)
 }
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+@ahead.work("runs", cost=90)
+def two_device_runs(root):
     from models.data import tokens as notes
 
-    root = tmp_path_factory.mktemp("distribute")
     audio = make_data_dir(root / "audio_data", seconds=2.2)
     tokens = root / "token_data"
     tokens.mkdir()
@@ -66,6 +66,11 @@ def runs(tmp_path_factory):
         if proc.returncode == 0:
             out[name]["meta"] = json.loads(stdout.strip().splitlines()[-1])
     return out
+
+
+@pytest.fixture(scope="module")
+def runs():
+    return ahead.result("runs")
 
 
 def trained(run):
