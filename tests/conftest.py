@@ -254,10 +254,6 @@ def pytest_collection_finish(session):
                 _crawl(work / "results" / "smoke" / "site")
 
         threading.Thread(target=ended, daemon=True).start()
-        # The build is the run's critical path: the crawl and every test that reads it wait for
-        # it. The rest yields to it: this thread (the tests) and the threads it starts next,
-        # with every process they start, run at a lower priority (on Linux a thread's own).
-        os.nice(10)
     # then the other builds and checks in processes of their own (tests/ahead.py)
     ahead.start({name for item in session.items for name in _names(item)},
                 session.config.getoption("basetemp") or None)

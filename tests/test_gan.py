@@ -1,6 +1,7 @@
 """WaveGAN and SpecGAN: exact sizes, the trainer on every backend, the penalty, resume after a
 kill, and SpecGAN's features inverting back to audio."""
 import json
+import subprocess
 import sys
 
 import numpy as np
