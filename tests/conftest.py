@@ -180,11 +180,6 @@ def _reads(item, fixture: str) -> bool:
     return fixture in getattr(item, "fixturenames", ())
 
 
-def _names(item) -> set[str]:
-    """The fixtures a test reads, its name and its function's name."""
-    return {*getattr(item, "fixturenames", ()), item.name, getattr(item, "originalname", "")}
-
-
 def pytest_collection_modifyitems(items):
     for item in items:
         if any(_reads(item, build) for build in BUILDS):
@@ -196,7 +191,8 @@ def pytest_collection_modifyitems(items):
     def module(item):
         return item.nodeid.split("::")[0]
 
-    late = {module(item): 1 for item in items if ahead.needers() & _names(item)}
+    late = {module(item): 1 for item in items
+            if set(ahead.WORKS) & set(getattr(item, "fixturenames", ()))}
     late.update({module(item): 2 for item in items if _reads(item, "smoke_build")})
     items.sort(key=lambda item: late.get(module(item), 0))
 
@@ -217,7 +213,7 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(f"{os.cpu_count()} cores; load averages over 1, 5, 15 min")
     for fixture, seconds, queued in ahead.TIMES:
         terminalreporter.write_line(f"{fixture}, worked out ahead (tests/ahead.py): "
-                                    f"{seconds:.1f} s, after {queued:.0f} s in the queue")
+                                    f"{seconds:.1f} s, after {queued:.0f} s in its queue")
     for name, seconds, before, after in TIMINGS:
         terminalreporter.write_line(
             f"{name}: {seconds:.1f} s (load before {before[0]:.2f}, after "
@@ -254,8 +250,8 @@ def pytest_collection_finish(session):
                 _crawl(work / "results" / "smoke" / "site")
 
         threading.Thread(target=ended, daemon=True).start()
-    # then the other builds and checks in processes of their own (tests/ahead.py)
-    ahead.start({name for item in session.items for name in _names(item)},
+    # then the other builds and checks in processes of their own, one at a time (tests/ahead.py)
+    ahead.start({name for item in session.items for name in getattr(item, "fixturenames", ())},
                 session.config.getoption("basetemp") or None)
 
 

@@ -11,7 +11,6 @@ import sys
 import numpy as np
 import pytest
 
-import ahead
 from conftest import ROOT, make_data_dir
 
 
@@ -98,18 +97,13 @@ print(json.dumps(result))
 """
 
 
-@ahead.work("guarded_steps", "test_steady_steps_transfer_nothing_from_the_host", cost=60)
-def guarded_steps(folder):
-    data = make_data_dir(folder / "data", seconds=3.2, length=16384)
-    code = GUARDED.format(root=str(ROOT), data=str(data), ckpt=str(folder / "ckpt"),
-                          state=str(folder / "state"))
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env={**os.environ, "KERAS_BACKEND": "jax"}, timeout=600)
-
-
 @pytest.mark.slow
-def test_steady_steps_transfer_nothing_from_the_host():
-    proc = ahead.result("guarded_steps")
+def test_steady_steps_transfer_nothing_from_the_host(tmp_path):
+    data = make_data_dir(tmp_path / "data", seconds=3.2, length=16384)
+    code = GUARDED.format(root=str(ROOT), data=str(data), ckpt=str(tmp_path / "ckpt"),
+                          state=str(tmp_path / "state"))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "KERAS_BACKEND": "jax"}, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["steps"] == 3 and result["compile_s"] > 0
@@ -157,27 +151,16 @@ print(json.dumps({{"compile_s": meta["compile_s"], "files": sorted(os.listdir({c
 """
 
 
-@ahead.work("cached_runs", "test_a_second_run_loads_the_compiled_step_from_the_cache", cost=60)
-def cached_runs(folder):
-    data = make_data_dir(folder / "data", seconds=3.2, length=16384)
-    procs = []
-    for run in ("first", "second"):  # a fresh process each, and no saved state to resume
-        code = CACHED.format(root=str(ROOT), cache=str(folder / "cache"), data=str(data),
-                             ckpt=str(folder / run / "ckpt"), state=str(folder / run / "s"))
-        procs.append(subprocess.run([sys.executable, "-c", code], capture_output=True,
-                                    text=True, env={**os.environ, "KERAS_BACKEND": "jax"},
-                                    timeout=600))
-        if procs[-1].returncode:
-            break
-    return procs
-
-
 @pytest.mark.slow
-def test_a_second_run_loads_the_compiled_step_from_the_cache():
+def test_a_second_run_loads_the_compiled_step_from_the_cache(tmp_path):
+    data = make_data_dir(tmp_path / "data", seconds=3.2, length=16384)
     runs = []
-    for proc in ahead.result("cached_runs"):
+    for run in ("first", "second"):  # a fresh process each, and no saved state to resume
+        code = CACHED.format(root=str(ROOT), cache=str(tmp_path / "cache"), data=str(data),
+                             ckpt=str(tmp_path / run / "ckpt"), state=str(tmp_path / run / "s"))
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              env={**os.environ, "KERAS_BACKEND": "jax"}, timeout=600)
         assert proc.returncode == 0, proc.stderr[-3000:]
         runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-    assert len(runs) == 2
     assert runs[0]["files"], "nothing was cached"
     assert runs[1]["files"] == runs[0]["files"]  # every program found, none compiled anew

@@ -15,7 +15,6 @@ import sys
 import numpy as np
 import pytest
 
-import ahead
 from conftest import ROOT, make_data_dir
 
 CHECK = ROOT / "tests" / "distribute_check.py"
@@ -43,10 +42,11 @@ RUNS = {  # name: (model, data parallel, steps trained in turn, section)
 }
 
 
-@ahead.work("runs", cost=90)
-def two_device_runs(root):
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
     from models.data import tokens as notes
 
+    root = tmp_path_factory.mktemp("distribute")
     audio = make_data_dir(root / "audio_data", seconds=2.2)
     tokens = root / "token_data"
     tokens.mkdir()
@@ -66,11 +66,6 @@ def two_device_runs(root):
         if proc.returncode == 0:
             out[name]["meta"] = json.loads(stdout.strip().splitlines()[-1])
     return out
-
-
-@pytest.fixture(scope="module")
-def runs():
-    return ahead.result("runs")
 
 
 def trained(run):

@@ -14,7 +14,7 @@ import ahead
 from conftest import ROOT
 
 
-@ahead.work("xla_report", cost=200)
+@ahead.work("xla_report")
 def xla_check(_folder):
     proc = subprocess.run([sys.executable, str(ROOT / "tests" / "xla_check.py")],
                           env={**os.environ, "KERAS_BACKEND": "jax"}, capture_output=True,

@@ -49,7 +49,7 @@ def build(root, folder, split_by="piece", small=SMALL):
         work, *args, "--config", "preset=smoke", data, *small)
 
 
-@ahead.work("folder_run", cost=200)
+@ahead.work("folder_run")
 def folder_build(root):
     src = root / "recordings"
     src.mkdir()
@@ -92,7 +92,7 @@ def test_every_file_of_a_real_folder_has_its_verdict_and_the_site_builds(folder_
     assert (folder_run / "site" / "models" / "wavegan" / "index.html").is_file()
 
 
-@ahead.work("time_run", cost=120)
+@ahead.work("time_run")
 def time_build(root):
     src = root / "suite"
     src.mkdir()

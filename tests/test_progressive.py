@@ -3,12 +3,11 @@ grown networks equal to the plain ones at full detail, and the trainer setting t
 the step on every backend."""
 import json
 import os
+import subprocess
 import sys
 
 import numpy as np
 import pytest
-
-import ahead
 from conftest import ROOT
 
 from models.gan import progressive as pg
@@ -98,19 +97,12 @@ print(json.dumps({{"backend": keras.backend.backend(), "levels": levels, "n": n}
 """
 
 
-# on each backend, in a process of its own, worked out ahead (tests/ahead.py)
-ahead.each("progressive", "test_the_trainer_sets_the_level_from_the_step",
-           {"tensorflow": 40, "jax": 40, "torch": 40},
-           lambda backend: ahead.process(
-               sys.executable, "-c", TRAIN.format(root=str(ROOT), tests=str(ROOT / "tests"),
-                                                  frames=FRAMES, bins=BINS),
-               env={**os.environ, "KERAS_BACKEND": backend}, timeout=600))
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
 def test_the_trainer_sets_the_level_from_the_step(backend):
-    proc = ahead.result(f"progressive[{backend}]")
+    code = TRAIN.format(root=str(ROOT), tests=str(ROOT / "tests"), frames=FRAMES, bins=BINS)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "KERAS_BACKEND": backend}, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["backend"] == backend and result["n"] == 4

@@ -45,7 +45,7 @@ def cluster(folder):
                        timeout=60)
 
 
-@ahead.work("slurm_build", cost=300)
+@ahead.work("slurm_build")
 def slurm_smoke(root):
     work = root / "bachgen"
     shutil.copytree(ROOT, work, ignore=NOT_COPIED)
