@@ -2,10 +2,12 @@
 an mp3, and the files that break things (truncated, empty, text, too short, absurd rate); and
 on one 3-minute recording split in time."""
 import csv
+import functools
 import json
 import shutil
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import pytest
@@ -20,9 +22,11 @@ SMALL = ["models=[real_heldout,train_copy,noise,wavegan]",
          "validity={degradations: [white_noise]}"]
 
 
-def rendered(pieces, folder) -> dict[str, np.ndarray]:
-    """Chorales as a recording would come: 44.1 kHz stereo. Rendered in a process of their own
-    (this runs on the background thread, tests/ahead.py, beside tests that parse scores too)."""
+@functools.cache
+def rendered(pieces: tuple) -> dict[str, np.ndarray]:
+    """Chorales as a recording would come: 44.1 kHz stereo. Rendered once for both builds, in a
+    process of their own (this runs on the background thread, tests/ahead.py, beside tests
+    that parse scores too)."""
     code = ("import sys, numpy as np, soxr; from models.data.render import bach_scores, "
             "render_midi, score_to_piano_midi\n"
             "for piece in sys.argv[2:]:\n"
@@ -30,8 +34,9 @@ def rendered(pieces, folder) -> dict[str, np.ndarray]:
             "16000, 44100)\n"
             "    np.save(f'{sys.argv[1]}/{piece}.npy', np.stack([y, 0.8 * y], 1)"
             ".astype(np.float32))")
-    subprocess.run([sys.executable, "-c", code, str(folder), *pieces], cwd=ROOT, check=True)
-    return {piece: np.load(folder / f"{piece}.npy") for piece in pieces}
+    with tempfile.TemporaryDirectory() as folder:
+        subprocess.run([sys.executable, "-c", code, folder, *pieces], cwd=ROOT, check=True)
+        return {piece: np.load(f"{folder}/{piece}.npy") for piece in pieces}
 
 
 # The time split's test reads the data stage and the data page: no model trains for it.
@@ -53,7 +58,7 @@ def build(root, folder, split_by="piece", small=SMALL):
 def folder_build(root):
     src = root / "recordings"
     src.mkdir()
-    y = rendered(("bwv846", *CHORALES), root)
+    y = rendered(("bwv846", *CHORALES))
     for piece in CHORALES:
         sf.write(src / f"{piece}.wav", y[piece], 44100)
     sf.write(src / "bwv846.wav", y["bwv846"][:44100 * 30], 44100)
@@ -96,7 +101,7 @@ def test_every_file_of_a_real_folder_has_its_verdict_and_the_site_builds(folder_
 def time_build(root):
     src = root / "suite"
     src.mkdir()
-    pieces = rendered(("bwv846", *CHORALES), root)
+    pieces = rendered(("bwv846", *CHORALES))
     y = np.concatenate([pieces[p] for p in ("bwv846", *CHORALES)])[:44100 * 180]
     assert len(y) == 44100 * 180
     sf.write(src / "suite.flac", y, 44100, format="FLAC")
