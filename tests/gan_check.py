@@ -14,6 +14,7 @@ from keras import ops  # noqa: E402
 
 from models.gan import losses, specgan, steps, wavegan  # noqa: E402
 from models.gan.trainer import WGANGP  # noqa: E402
+from models.train.loop import use_jit  # noqa: E402
 
 
 def fixed_batches(sample_shape, n_critic=5, batch=4, seed=0):
@@ -37,18 +38,21 @@ class Repeat(keras.utils.PyDataset):
         return self.x
 
 
-def critic_losses(build, x, steps_=10, lr=1e-3, betas=(0.5, 0.9), jit_compile=False,
+def critic_losses(build, x, steps_=10, lr=1e-3, betas=(0.5, 0.9), jit_compile="auto",
                   **trainer_args):
     """Per-step critic losses of ``steps_`` WGAN-GP steps, each with one critic update per
     batch of ``x`` (n_critic, batch, ...), the same real batches every step. ``build()``
     returns (generator, critic) and is called after seeding, so that a run repeats exactly on
     one machine. Networks built before the seed started from a new draw every run, and one
-    such draw failed CI (2026-12-01)."""
+    such draw failed CI (2026-12-01). ``jit_compile`` as the workflow's setting: "auto" is XLA
+    on JAX (un-jitted JAX runs WaveGAN's 10 steps in 130 s on two cores, jitted in 25 s), the
+    traced graph on TensorFlow's CPU, eager PyTorch."""
     keras.utils.set_random_seed(0)
     generator, critic = build()
     trainer = WGANGP(generator, critic, seed=0, **trainer_args)
     trainer.compile(d_optimizer=keras.optimizers.Adam(lr, *betas),
-                    g_optimizer=keras.optimizers.Adam(lr, *betas), jit_compile=jit_compile)
+                    g_optimizer=keras.optimizers.Adam(lr, *betas),
+                    jit_compile=use_jit(jit_compile))
     history = []
 
     class Record(keras.callbacks.Callback):
