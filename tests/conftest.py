@@ -25,6 +25,15 @@ sys.path.insert(0, str(ROOT))
 # once at the session's start (pytest_sessionstart): .ci/run points this at an empty folder.
 os.environ.setdefault("BACHGEN_NUMBA_CACHE", str(ROOT / "results" / "cache" / "numba"))
 from models import numba_cache  # noqa: E402  (this process's own numba cache, first)
+# Every JAX process of the test run shares one compile cache, empty at the start and removed at
+# the end: a network at one size compiles once for all the checks that train it (a resume's
+# killed, uninterrupted and resumed runs, the device checks). A size limit turns on JAX's file
+# lock, for the processes that run side by side. A build's jobs set their own (train.py).
+_JAX_CACHE = None if "JAX_COMPILATION_CACHE_DIR" in os.environ else \
+    tempfile.mkdtemp(prefix="bachgen-jax-cache-")
+if _JAX_CACHE:
+    os.environ.update(JAX_COMPILATION_CACHE_DIR=_JAX_CACHE,
+                      JAX_COMPILATION_CACHE_MAX_SIZE=str(16 << 30))
 
 SR = 16000
 # What a checkout holds beside the sources; the smoke build runs in a copy without these.
@@ -257,6 +266,8 @@ def pytest_collection_finish(session):
 
 def pytest_sessionfinish(session):
     ahead.stop()
+    if _JAX_CACHE:
+        shutil.rmtree(_JAX_CACHE, ignore_errors=True)
     proc = _SMOKE.get("proc")
     if proc is not None and proc.poll() is None:  # a run that never read it (-x, -k)
         proc.terminate()

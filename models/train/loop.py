@@ -62,6 +62,10 @@ def enable_compile_cache(cache_dir) -> None:
     Path(cache_dir).mkdir(parents=True, exist_ok=True)
     jax.config.update("jax_compilation_cache_dir", str(cache_dir))
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+    # Train jobs run side by side on one folder. A size limit is what turns on JAX's file lock
+    # around each read and write (jax/_src/lru_cache.py); without one a job can read a program
+    # another job is still writing.
+    jax.config.update("jax_compilation_cache_max_size", 16 << 30)
 
 
 def device_name() -> str:
