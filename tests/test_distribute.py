@@ -4,7 +4,7 @@ through registry.train; and the settings it refuses.
 
 JAX fixes its device count at import and pytest's Keras runs on TensorFlow, so the trainings run
 in their own processes (tests/distribute_check.py) on two virtual CPU devices
-(--xla_force_host_platform_device_count=2), all started at once.
+(--xla_force_host_platform_device_count=2), all started at once, ahead of the tests.
 """
 import csv
 import json
@@ -15,6 +15,7 @@ import sys
 import numpy as np
 import pytest
 
+import ahead
 from conftest import ROOT, make_data_dir
 
 CHECK = ROOT / "tests" / "distribute_check.py"
@@ -42,11 +43,11 @@ RUNS = {  # name: (model, data parallel, steps trained in turn, section)
 }
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+@ahead.work("runs")
+def two_device_runs(root):
+    """Every run of RUNS at once, worked out ahead (tests/ahead.py) beside the unit tests."""
     from models.data import tokens as notes
 
-    root = tmp_path_factory.mktemp("distribute")
     audio = make_data_dir(root / "audio_data", seconds=2.2)
     tokens = root / "token_data"
     tokens.mkdir()
@@ -66,6 +67,11 @@ def runs(tmp_path_factory):
         if proc.returncode == 0:
             out[name]["meta"] = json.loads(stdout.strip().splitlines()[-1])
     return out
+
+
+@pytest.fixture(scope="module")
+def runs():
+    return ahead.result("runs")
 
 
 def trained(run):

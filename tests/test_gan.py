@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pytest
 
+import ahead
 from conftest import (ROOT, check_env, finish_process, kill_after_checkpoint, make_data_dir,
                       train_process)
 from gan_check import critic_learned
@@ -152,11 +153,27 @@ def test_phase_shuffle_by_slices_equals_indexing_for_fixed_shifts():
     np.testing.assert_array_equal(got, expected)
 
 
+BACKENDS = ("tensorflow", "jax", "torch")
+
+
+@ahead.work("gan_checks")
+def run_gan_checks(_folder):
+    """tests/gan_check.py on each backend, a process each, one after another: worked out
+    ahead (tests/ahead.py) beside the unit tests."""
+    return {backend: subprocess.run([sys.executable, str(ROOT / "tests" / "gan_check.py")],
+                                    env=check_env(backend), capture_output=True, text=True,
+                                    timeout=600) for backend in BACKENDS}
+
+
+@pytest.fixture(scope="module")
+def gan_checks():
+    return ahead.result("gan_checks")
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
-def test_training_lowers_critic_loss_and_penalty_matches_finite_differences(backend):
-    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "gan_check.py")],
-                          env=check_env(backend), capture_output=True, text=True, timeout=600)
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_training_lowers_critic_loss_and_penalty_matches_finite_differences(gan_checks, backend):
+    proc = gan_checks[backend]
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["backend"] == backend

@@ -9,7 +9,8 @@ import textwrap
 
 import pytest
 
-from conftest import ROOT
+import ahead
+from conftest import ROOT, timing
 
 # The workflow's own feature code (mel, chroma with tuning, descriptors, transcription) on two
 # short clips, in float32 and float64: what crashed a first build on a fresh machine.
@@ -40,24 +41,36 @@ def _finish(procs):
     return out
 
 
-@pytest.mark.slow
-def test_parallel_first_runs_on_an_empty_cache_do_not_crash(tmp_path, timed):
+@ahead.work("cold_numba_runs")
+def cold_numba_runs_work(folder):
     """Four processes at once on empty numba caches, as a fresh machine's first build runs its
-    feature jobs, then one more. Before the fix, they shared one cache folder (here
-    NUMBA_CACHE_DIR; librosa's own package folder by default) and 3 of 4 crashed with SIGSEGV
-    (checked on the code before the fix, 2026-12-07)."""
-    shared = tmp_path / "numba"  # what a machine-wide cache would be
+    feature jobs, then one more; worked out ahead (tests/ahead.py), beside the other tests."""
+    shared = folder / "numba"  # what a machine-wide cache would be
     env = {**os.environ, "NUMBA_CACHE_DIR": str(shared),
-           "BACHGEN_NUMBA_CACHE": str(tmp_path / "no-snapshot")}
+           "BACHGEN_NUMBA_CACHE": str(folder / "no-snapshot")}
     env.pop("BACHGEN_NUMBA_OWNER", None)
-    with timed("numba: 4 cold feature processes at once, then one more"):
+    with timing("numba: 4 cold feature processes at once, then one more"):
         results = _finish(_start(env, 4))
         results += _finish(_start(env, 1))
+    return folder, results
+
+
+@pytest.fixture(scope="module")
+def cold_numba_runs():
+    return ahead.result("cold_numba_runs")
+
+
+@pytest.mark.slow
+def test_parallel_first_runs_on_an_empty_cache_do_not_crash(cold_numba_runs):
+    """Before the fix, the processes shared one cache folder (here NUMBA_CACHE_DIR; librosa's
+    own package folder by default) and 3 of 4 crashed with SIGSEGV (checked on the code before
+    the fix, 2026-12-07)."""
+    folder, results = cold_numba_runs
     crashed = [(rc, err[-1500:]) for rc, _, err in results if rc != 0]
     assert not crashed, crashed
-    assert all("features ok" in out for _, out, _ in results)
-    assert not list(shared.rglob("*.nbi")), "a process wrote to the shared cache"
-    assert not list((tmp_path / "no-snapshot").rglob("*.nbc"))
+    assert len(results) == 5 and all("features ok" in out for _, out, _ in results)
+    assert not list((folder / "numba").rglob("*.nbi")), "a process wrote to the shared cache"
+    assert not list((folder / "no-snapshot").rglob("*.nbc"))
 
 
 def test_the_snapshot_holds_what_the_features_compile():
