@@ -1,6 +1,6 @@
 """Heavy fixtures worked out ahead: builds and checks in processes of their own that need nothing
 of the test session but a folder (the folder-source builds, the SLURM build, the XLA report, the
-GAN checks on every backend, the two-device trainings).
+GAN checks on every backend, the two-device trainings, the cold numba runs).
 
 A test module registers the work behind such a fixture with ``@ahead.work("fixture")``. When the
 tests are collected (conftest.pytest_collection_finish), the works of the fixtures the selected
