@@ -25,15 +25,16 @@ sys.path.insert(0, str(ROOT))
 # once at the session's start (pytest_sessionstart): .ci/run points this at an empty folder.
 os.environ.setdefault("BACHGEN_NUMBA_CACHE", str(ROOT / "results" / "cache" / "numba"))
 from models import numba_cache  # noqa: E402  (this process's own numba cache, first)
+from models.train.loop import COMPILE_CACHE_MAX_BYTES  # noqa: E402
 # Every JAX process of the test run shares one compile cache, empty at the start and removed at
 # the end: a network at one size compiles once for all the checks that train it (a resume's
-# killed, uninterrupted and resumed runs, the device checks). A size limit turns on JAX's file
-# lock, for the processes that run side by side. A build's jobs set their own (train.py).
+# killed, uninterrupted and resumed runs, the device checks), under JAX's file lock as the
+# workflow's (models/train/loop.py). A build's jobs set their own (train.py).
 _JAX_CACHE = None if "JAX_COMPILATION_CACHE_DIR" in os.environ else \
     tempfile.mkdtemp(prefix="bachgen-jax-cache-")
 if _JAX_CACHE:
     os.environ.update(JAX_COMPILATION_CACHE_DIR=_JAX_CACHE,
-                      JAX_COMPILATION_CACHE_MAX_SIZE=str(16 << 30))
+                      JAX_COMPILATION_CACHE_MAX_SIZE=str(COMPILE_CACHE_MAX_BYTES))
 
 SR = 16000
 # What a checkout holds beside the sources; the smoke build runs in a copy without these.

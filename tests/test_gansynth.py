@@ -206,7 +206,7 @@ def test_minibatch_stddev_appends_the_batch_spread():
 
 # --- training ---------------------------------------------------------------------------------
 
-def critic_losses(batch, steps, lr=8e-4, jit_compile=False):
+def critic_losses(batch, steps, lr=8e-4):
     """Per-step critic losses of ``steps`` WGAN-GP steps (5 critic updates each) on one fixed
     batch of images, d = 2, latent 32, Adam(lr, 0, 0.99) as the paper."""
     from gan_check import critic_losses as losses_of
@@ -216,7 +216,7 @@ def critic_losses(batch, steps, lr=8e-4, jit_compile=False):
     return losses_of(lambda: (gansynth.build_generator(2, 32, frames, bins),
                               gansynth.build_critic(2, frames, bins)),
                      np.repeat(batch[None], 5, axis=0), steps_=steps, lr=lr, betas=(0.0, 0.99),
-                     jit_compile=jit_compile, latent_dim=32)
+                     latent_dim=32)
 
 
 def test_training_lowers_critic_loss(clips):
@@ -247,5 +247,5 @@ if __name__ == "__main__":
     import keras
 
     images = np.load(sys.argv[1])
-    losses = critic_losses(images, steps=20, jit_compile=True)
+    losses = critic_losses(images, steps=20)
     print(json.dumps({"backend": keras.backend.backend(), "losses": losses}))

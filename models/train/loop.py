@@ -49,6 +49,11 @@ def use_bf16(setting) -> bool:
     return keras.backend.backend() == "tensorflow" and native_bf16_cpu()
 
 
+# A size limit on JAX's compile cache is what turns on its file lock around each read and write
+# (jax/_src/lru_cache.py); without one a process can read a program another is still writing.
+COMPILE_CACHE_MAX_BYTES = 16 << 30
+
+
 def enable_compile_cache(cache_dir) -> None:
     """On JAX, keep compiled XLA programs in ``cache_dir`` (results/<preset>/cache/xla): a rerun,
     a resumed run or the next preset with the same shapes loads them instead of compiling.
@@ -62,10 +67,8 @@ def enable_compile_cache(cache_dir) -> None:
     Path(cache_dir).mkdir(parents=True, exist_ok=True)
     jax.config.update("jax_compilation_cache_dir", str(cache_dir))
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
-    # Train jobs run side by side on one folder. A size limit is what turns on JAX's file lock
-    # around each read and write (jax/_src/lru_cache.py); without one a job can read a program
-    # another job is still writing.
-    jax.config.update("jax_compilation_cache_max_size", 16 << 30)
+    # train jobs run side by side on one folder: the limit turns on the lock
+    jax.config.update("jax_compilation_cache_max_size", COMPILE_CACHE_MAX_BYTES)
 
 
 def device_name() -> str:
