@@ -40,8 +40,8 @@ CONV = re.compile(r"= [^=]*? convolution\((.*)$", re.M)
 
 
 def hlo_counts(hlo_text: str) -> dict:
-    """Counts of the operations in optimised HLO text that matter for speed: convolutions, those
-    with input (lhs) dilation > 1, gathers and scatters."""
+    """Counts of the operations in HLO text (a step as lowered, ``step_report``) that matter for
+    speed: convolutions, those with input (lhs) dilation > 1, gathers and scatters."""
     convs = CONV.findall(hlo_text)
     dilated = 0
     for line in convs:
